@@ -1,0 +1,31 @@
+#include <lacquer/dsp/registry.hpp>
+
+#include <lacquer/dsp/loudness_meter.hpp>
+
+#include <array>
+
+namespace lacquer::dsp {
+namespace {
+
+template <typename S>
+std::unique_ptr<Stage> create() {
+  return std::make_unique<S>();
+}
+
+// One line per stage; the order is the order of the mastering chain.
+const std::array kStages = {
+    StageEntry{&loudness_info(), &create<LoudnessMeter>},
+};
+
+}  // namespace
+
+std::span<const StageEntry> stages() noexcept { return kStages; }
+
+const StageEntry* find_stage(std::string_view symbol) noexcept {
+  for (const StageEntry& entry : kStages) {
+    if (entry.info->symbol == symbol) return &entry;
+  }
+  return nullptr;
+}
+
+}  // namespace lacquer::dsp
