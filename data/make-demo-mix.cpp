@@ -494,8 +494,9 @@ Stereo pingPongDelay(const Stereo& send) {
     return wet;
 }
 
-// Sidechain-style ducking gain driven by kick onsets (the "pumping" pad).
-Mono duckingCurve(const std::vector<double>& kickTimes, double depth, double tau) {
+// Sidechain-style ducking driven by kick onsets: keeps kick and bass from
+// piling up and gives the pad its "pumping" movement.
+void duckAgainstKick(Stereo& bus, const std::vector<double>& kickTimes, double depth, double tau) {
     Mono gain(kNumFrames, 1.0);
     for (double t0 : kickTimes) {
         const std::size_t start = toFrame(t0);
@@ -504,7 +505,10 @@ Mono duckingCurve(const std::vector<double>& kickTimes, double depth, double tau
             gain[i] = std::min(gain[i], 1.0 - depth * std::exp(-t / tau));
         }
     }
-    return gain;
+    for (std::size_t i = 0; i < kNumFrames; ++i) {
+        bus.left[i] *= gain[i];
+        bus.right[i] *= gain[i];
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -580,6 +584,7 @@ void arrangeBass(Buses& b) {
             addMono(b.bass, n, toFrame(barStart(bar) + static_cast<double>(step) * kEighthSec), 0.5 * bus, 0.0);
         }
     }
+    duckAgainstKick(b.bass, b.kickTimes, 0.6, 0.07);
 }
 
 void arrangePad(Rng& rng, Buses& b) {
@@ -592,12 +597,7 @@ void arrangePad(Rng& rng, Buses& b) {
         renderPadChord(rng, chordOf(bar), kBarSec, cutoff, l, r);
         addStereo(b.pad, l, r, toFrame(barStart(bar)), bus * level);
     }
-    // Pump the pad against the kick.
-    const Mono duck = duckingCurve(b.kickTimes, 0.5, 0.12);
-    for (std::size_t i = 0; i < kNumFrames; ++i) {
-        b.pad.left[i] *= duck[i];
-        b.pad.right[i] *= duck[i];
-    }
+    duckAgainstKick(b.pad, b.kickTimes, 0.5, 0.12);
     mixInto(b.reverbSend, b.pad, 0.35);
 }
 
@@ -724,7 +724,7 @@ int main(int argc, char** argv) {
     }
     Rng rng(kSeed);
     Buses buses;
-    arrangeDrums(rng, buses);  // first: the kick times drive the pad ducking
+    arrangeDrums(rng, buses);  // first: the kick times drive the ducking
     arrangeBass(buses);
     arrangePad(rng, buses);
     arrangeLead(rng, buses);
