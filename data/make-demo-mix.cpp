@@ -266,7 +266,7 @@ double arEnvelope(double t, double attack, double gate, double release) {
 // Instruments
 // ---------------------------------------------------------------------------
 
-// Kick: sine with a fast exponential pitch sweep (150 -> 45 Hz), exponential
+// Kick: sine with a fast exponential pitch sweep (155 -> 45 Hz), exponential
 // amplitude decay and a short filtered-noise click for the beater.
 Mono renderKick(Rng& rng) {
     constexpr double kLength = 0.5, kBaseHz = 45.0, kSweepHz = 110.0;
@@ -535,16 +535,17 @@ void arrangeDrums(Rng& rng, Buses& b) {
             b.kickTimes.push_back(t);
         }
     }
-    // Snare on beats 2 and 4, with a small pickup at the end of each 4-bar phrase.
+    // Snare on beats 2 and 4, with a soft pickup closing each 4-bar phrase.
+    constexpr double kPickupBeat = 3.75;
     for (int bar = kSnareBar; bar < kEndBar; ++bar) {
         const double level = sectionOf(bar) == Section::Full ? 0.42 : 0.34;
-        std::vector<double> hits{1.0, 3.0};
-        if (bar % 4 == 3) hits.push_back(3.75);
+        std::vector<double> hits{1.0, 3.0};  // zero-based beat positions
+        if (bar % 4 == 3) hits.push_back(kPickupBeat);
         for (double beat : hits) {
             Mono l, r;
             renderSnare(rng, l, r);
             const std::size_t at = toFrame(barStart(bar) + beat * kBeatSec);
-            const double g = bus * (beat == 3.75 ? 0.5 * level : level);
+            const double g = bus * (beat == kPickupBeat ? 0.5 * level : level);
             addStereo(b.drums, l, r, at, g);
             addStereo(b.reverbSend, l, r, at, 0.6 * g);
         }
@@ -631,7 +632,8 @@ void arrangeLead(Rng& rng, Buses& b) {
         }
     }
     // Ending: the tonic, let ring.
-    const Mono last = renderPluck(rng, 69 + 12, 2.0, 0.997);
+    constexpr int kEndingNote = 81;  // A5
+    const Mono last = renderPluck(rng, kEndingNote, 2.0, 0.997);
     const std::size_t at = toFrame(barStart(kEndBar));
     const double level = 0.45 * bus;
     addMono(b.lead, last, at, level, kLeadPan);

@@ -25,6 +25,10 @@ struct StageInfo {
   int min_rate = 22050;
   int max_rate = 192000;
   bool analyser = false;  // audio passes through untouched
+  // The stage's output lies on the integer grid set by its `bits` parameter
+  // (dither): the GStreamer face then also offers S16/S24/S32 output and
+  // converts without further rounding.
+  bool quantiser = false;
 };
 
 // One entry of a stage's flattened parameter list.
