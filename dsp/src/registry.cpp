@@ -1,6 +1,7 @@
 #include <lacquer/dsp/registry.hpp>
 
 #include <lacquer/dsp/loudness_meter.hpp>
+#include <lacquer/dsp/stereo_imager.hpp>
 
 #include <array>
 
@@ -14,6 +15,7 @@ std::unique_ptr<Stage> create() {
 
 // One line per stage; the order is the order of the mastering chain.
 const std::array kStages = {
+    StageEntry{&imager_info(), &create<StereoImager>},
     StageEntry{&loudness_info(), &create<LoudnessMeter>},
 };
 
