@@ -1,5 +1,6 @@
 #include <lacquer/dsp/registry.hpp>
 
+#include <lacquer/dsp/dither.hpp>
 #include <lacquer/dsp/loudness_meter.hpp>
 #include <lacquer/dsp/stereo_imager.hpp>
 
@@ -16,6 +17,7 @@ std::unique_ptr<Stage> create() {
 // One line per stage; the order is the order of the mastering chain.
 const std::array kStages = {
     StageEntry{&imager_info(), &create<StereoImager>},
+    StageEntry{&dither_info(), &create<Dither>},
     StageEntry{&loudness_info(), &create<LoudnessMeter>},
 };
 
