@@ -41,7 +41,8 @@ std::vector<double> residuals(const std::vector<double>& p, const std::vector<do
                               const std::vector<double>& target, double rate) {
   const Taps c(p.begin(), p.end() - 1);
   std::vector<double> r(freqs.size());
-  for (std::size_t i = 0; i < freqs.size(); ++i) r[i] = ntf_db(c, freqs[i], rate) + p.back() - target[i];
+  for (std::size_t i = 0; i < freqs.size(); ++i)
+    r[i] = ntf_db(c, freqs[i], rate) + p.back() - target[i];
   return r;
 }
 
@@ -119,8 +120,8 @@ Taps refit(const Taps& published, double from_rate, double to_rate) {
   const auto r = residuals(p, freqs, target, to_rate);
   double worst = 0.0;
   for (double x : r) worst = std::max(worst, std::fabs(x));
-  std::printf("  fit: rms %.3f dB, worst %.3f dB, offset %.3f dB\n",
-              std::sqrt(cost(r) / kPoints), worst, p.back());
+  std::printf("  fit: rms %.3f dB, worst %.3f dB, offset %.3f dB\n", std::sqrt(cost(r) / kPoints),
+              worst, p.back());
   return Taps(p.begin(), p.end() - 1);
 }
 
@@ -139,7 +140,8 @@ int main() {
     double mean_log = 0.0;
     constexpr int kGrid = 8000;
     for (int i = 0; i < kGrid; ++i) mean_log += ntf_db(at48, (i + 0.5) * 24000.0 / kGrid, 48000.0);
-    std::printf("  mean log level over 0..24 kHz: %.4f dB (0: minimum phase)\n  {", mean_log / kGrid);
+    std::printf("  mean log level over 0..24 kHz: %.4f dB (0: minimum phase)\n  {",
+                mean_log / kGrid);
     for (double c : at48) std::printf("%.6f, ", c);
     std::printf("}\n");
   }

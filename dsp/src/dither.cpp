@@ -9,6 +9,7 @@ namespace {
 constexpr std::string_view kTypes[] = {"none", "rectangular", "tpdf", "shaped"};
 constexpr std::string_view kCurves[] = {"gentle", "medium", "aggressive"};
 
+// clang-format off
 constexpr Param kParams[] = {
     {.symbol = "bits", .label = "Word length",
      .doc = "Bits of the output word; every output sample lies on the grid of a signed integer "
@@ -32,6 +33,7 @@ constexpr Param kParams[] = {
      .doc = "Seed of the dither generator: the same seed renders the same output bit for bit.",
      .unit = Unit::count, .min = 0, .max = 16777215, .def = 0},
 };
+// clang-format on
 static_assert(std::size(kParams) == Dither::kCount);
 
 constexpr int kLv2Channels[] = {2, 1};
@@ -39,12 +41,14 @@ constexpr int kLv2Channels[] = {2, 1};
 constexpr StageInfo kInfo{
     .symbol = "dither",
     .name = "Lacquer Dither",
-    .summary = "Word-length reduction to 8-24 bits with rectangular, TPDF or noise-shaped TPDF "
-               "dither, auto-blank and a reproducible seed",
+    .summary =
+        "Word-length reduction to 8-24 bits with rectangular, TPDF or noise-shaped TPDF "
+        "dither, auto-blank and a reproducible seed",
     .lv2_class = "ConverterPlugin",
     .gst_klass = "Filter/Converter/Audio",
-    .example = "gst-launch-1.0 filesrc location=master.wav ! wavparse ! audioconvert ! "
-               "masterdither bits=16 type=shaped ! wavenc ! filesink location=cd.wav",
+    .example =
+        "gst-launch-1.0 filesrc location=master.wav ! wavparse ! audioconvert ! "
+        "masterdither bits=16 type=shaped ! wavenc ! filesink location=cd.wav",
     .params = kParams,
     .min_channels = 1,
     .max_channels = kMaxChannels,
@@ -110,32 +114,49 @@ void Dither::process(float* const* audio, int frames) noexcept {
 
   const std::span<const double> taps =
       type == DitherType::shaped ? shaping_taps(curve) : std::span<const double>{};
-  // The feedback history only means something to the filter that made it.
-  if (taps.data() != active_taps_) {
+  // The feedback history only means something to the filter and the grid
+  // that made it.
+  if (taps.data() != active_taps_ || bits != active_bits_) {
     clear_errors();
     active_taps_ = taps.data();
+    active_bits_ = bits;
   }
 
   const double scale = std::ldexp(1.0, bits - 1);
   const Grid grid{scale, -scale, scale - 1.0};
+  // Zero-padded to the longest filter, so any order can run as the longest.
+  std::array<double, kMaxNoiseShapingTaps> padded{};
+  std::copy_n(taps.begin(), std::min(taps.size(), padded.size()), padded.begin());
   for (int c = 0; c < channels_; ++c) {
     Channel& channel = channels_state_[static_cast<std::size_t>(c)];
+    float* samples = audio[c];
     switch (type) {
       case DitherType::none:
-        quantise<DitherType::none>(channel, audio[c], frames, grid, taps, auto_blank);
+        quantise<DitherType::none, 0>(channel, samples, frames, grid, padded, auto_blank);
         break;
       case DitherType::rectangular:
-        quantise<DitherType::rectangular>(channel, audio[c], frames, grid, taps, auto_blank);
+        quantise<DitherType::rectangular, 0>(channel, samples, frames, grid, padded, auto_blank);
         break;
       case DitherType::tpdf:
-        quantise<DitherType::tpdf>(channel, audio[c], frames, grid, taps, auto_blank);
+        quantise<DitherType::tpdf, 0>(channel, samples, frames, grid, padded, auto_blank);
         break;
       case DitherType::shaped:
-        // No design at this rate: plain TPDF (documented in noise_shaping.hpp).
-        if (taps.empty()) {
-          quantise<DitherType::tpdf>(channel, audio[c], frames, grid, taps, auto_blank);
-        } else {
-          quantise<DitherType::shaped>(channel, audio[c], frames, grid, taps, auto_blank);
+        // The filter's order is a template argument, so its state lives in
+        // registers. No design at this rate: plain TPDF (noise_shaping.hpp).
+        switch (taps.size()) {
+          case 0:
+            quantise<DitherType::tpdf, 0>(channel, samples, frames, grid, padded, auto_blank);
+            break;
+          case 3:
+            quantise<DitherType::shaped, 3>(channel, samples, frames, grid, padded, auto_blank);
+            break;
+          case 5:
+            quantise<DitherType::shaped, 5>(channel, samples, frames, grid, padded, auto_blank);
+            break;
+          default:
+            quantise<DitherType::shaped, kMaxNoiseShapingTaps>(channel, samples, frames, grid,
+                                                               padded, auto_blank);
+            break;
         }
         break;
     }
@@ -147,13 +168,17 @@ void Dither::process(float* const* audio, int frames) noexcept {
 //   q       wanted + dither, rounded (before saturation)
 //   error   q - wanted: rounding error plus dither, white for TPDF; fed back
 //           through the taps so the output error is error * NTF(z)
-template <DitherType kKind>
+template <DitherType kKind, std::size_t kOrder>
 void Dither::quantise(Channel& channel, float* samples, int frames, const Grid& grid,
-                      std::span<const double> taps, bool auto_blank) const noexcept {
-  std::array<double, kMaxNoiseShapingTaps> error = channel.error;
+                      const std::array<double, kMaxNoiseShapingTaps>& taps,
+                      bool auto_blank) const noexcept {
+  static_assert(kOrder <= kMaxNoiseShapingTaps);
+  std::array<double, kOrder> error{};
+  std::array<double, kOrder> coefficient{};
+  std::copy_n(channel.error.begin(), kOrder, error.begin());
+  std::copy_n(taps.begin(), kOrder, coefficient.begin());
   Pcg32 rng = channel.rng;
   int silent = channel.silent_frames;
-  const std::size_t order = taps.size();
   const double inverse_scale = 1.0 / grid.scale;
 
   for (int i = 0; i < frames; ++i) {
@@ -172,8 +197,9 @@ void Dither::quantise(Channel& channel, float* samples, int frames, const Grid& 
     // rounding trick exact and the feedback error small.
     double wanted = std::clamp(static_cast<double>(in), -2.0, 2.0) * grid.scale;
     if constexpr (kKind == DitherType::shaped) {
+      // Oldest first: only the last term waits for the previous sample.
       double feedback = 0.0;
-      for (std::size_t k = 0; k < order; ++k) feedback += taps[k] * error[k];
+      for (std::size_t k = kOrder; k-- > 0;) feedback += coefficient[k] * error[k];
       wanted -= feedback;
     }
 
@@ -186,15 +212,14 @@ void Dither::quantise(Channel& channel, float* samples, int frames, const Grid& 
     const double q = round_to_integer(wanted + dither);
 
     if constexpr (kKind == DitherType::shaped) {
-      // Shift the history; the unsaturated error keeps the loop stable when
-      // the output clips.
-      for (std::size_t k = order - 1; k > 0; --k) error[k] = error[k - 1];
+      // The unsaturated error keeps the loop stable when the output clips.
+      for (std::size_t k = kOrder - 1; k > 0; --k) error[k] = error[k - 1];
       error[0] = q - wanted;
     }
     samples[i] = static_cast<float>(std::clamp(q, grid.lowest, grid.highest) * inverse_scale);
   }
 
-  channel.error = error;
+  std::copy_n(error.begin(), kOrder, channel.error.begin());
   channel.rng = rng;
   channel.silent_frames = silent;
 }

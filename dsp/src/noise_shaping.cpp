@@ -9,15 +9,15 @@ namespace {
 // 44.1 kHz: the published coefficients (see the header for the papers).
 constexpr double kGentle44[] = {1.623, -0.982, 0.109};
 constexpr double kMedium44[] = {2.033, -2.165, 1.959, -1.590, 0.6149};
-constexpr double kAggressive44[] = {2.412, -3.370, 3.937, -4.174, 3.353,
-                                    -2.205, 1.281, -0.569, 0.0847};
+constexpr double kAggressive44[] = {2.412,  -3.370, 3.937,  -4.174, 3.353,
+                                    -2.205, 1.281,  -0.569, 0.0847};
 
 // 48 kHz: the same curves re-fitted by scripts/design_noise_shapers.cpp
 // (fit error over 20 Hz-20 kHz: rms 0.11 / 0.65 / 0.24 dB).
 constexpr double kGentle48[] = {1.632859, -0.925977, 0.067966};
 constexpr double kMedium48[] = {2.275780, -2.694888, 2.450286, -1.746058, 0.586624};
-constexpr double kAggressive48[] = {2.704446, -4.117008, 4.881789, -4.794656, 3.494240,
-                                    -1.993362, 0.893639, -0.221486, -0.040358};
+constexpr double kAggressive48[] = {2.704446,  -4.117008, 4.881789,  -4.794656, 3.494240,
+                                    -1.993362, 0.893639,  -0.221486, -0.040358};
 
 bool near_rate(double rate, double design_rate) noexcept {
   return std::fabs(rate - design_rate) <= 0.05 * design_rate;
@@ -33,8 +33,10 @@ std::span<const double> noise_shaping_taps(NoiseShapingCurve curve, double sampl
   const bool at48 = !at44 && near_rate(sample_rate, 48000.0);
   if (!at44 && !at48) return {};
   switch (curve) {
-    case NoiseShapingCurve::gentle: return at44 ? std::span<const double>(kGentle44) : kGentle48;
-    case NoiseShapingCurve::medium: return at44 ? std::span<const double>(kMedium44) : kMedium48;
+    case NoiseShapingCurve::gentle:
+      return at44 ? std::span<const double>(kGentle44) : kGentle48;
+    case NoiseShapingCurve::medium:
+      return at44 ? std::span<const double>(kMedium44) : kMedium48;
     case NoiseShapingCurve::aggressive:
       return at44 ? std::span<const double>(kAggressive44) : kAggressive48;
   }

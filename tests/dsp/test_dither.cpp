@@ -15,7 +15,6 @@
 #include <cmath>
 #include <complex>
 #include <numbers>
-#include <numeric>
 
 using namespace lacquer;
 using dsp::Dither;
@@ -148,11 +147,11 @@ BOOST_AUTO_TEST_CASE(output_lies_exactly_on_the_bit_grid) {
   auto input = test::sine(48000.0, 997.0, -1.0, 48000);
   test::append(input, test::white_noise(24000, -3.0, 5));  // clips now and then
   for (int bits : {8, 12, 16, 20, 24}) {
-    for (DitherType type : {DitherType::none, DitherType::rectangular, DitherType::tpdf,
-                            DitherType::shaped}) {
+    for (DitherType type :
+         {DitherType::none, DitherType::rectangular, DitherType::tpdf, DitherType::shaped}) {
       BOOST_TEST_CONTEXT("bits " << bits << ", type " << int(type)) {
-        const auto out = quantise({.bits = bits, .type = type,
-                                   .curve = NoiseShapingCurve::aggressive}, input);
+        const auto out =
+            quantise({.bits = bits, .type = type, .curve = NoiseShapingCurve::aggressive}, input);
         const double scale = std::ldexp(1.0, bits - 1);
         long off_grid = 0;
         long out_of_range = 0;
@@ -172,8 +171,11 @@ BOOST_AUTO_TEST_CASE(output_lies_exactly_on_the_bit_grid) {
 BOOST_AUTO_TEST_CASE(overload_saturates_and_never_wraps) {
   const double rate = 48000.0;
   auto input = test::sine(rate, 50.0, 6.0, 48000);  // +6 dBFS: clips half the time
-  const auto out = quantise({.rate = rate, .bits = 16, .type = DitherType::shaped,
-                             .curve = NoiseShapingCurve::aggressive}, input);
+  const auto out = quantise({.rate = rate,
+                             .bits = 16,
+                             .type = DitherType::shaped,
+                             .curve = NoiseShapingCurve::aggressive},
+                            input);
   const float highest = float(32767.0 / 32768.0);
   long sign_flips = 0;
   long clipped_high = 0;
@@ -183,8 +185,10 @@ BOOST_AUTO_TEST_CASE(overload_saturates_and_never_wraps) {
     if (input[i] >= 1.0f) clipped_high += out[i] == highest;
     if (input[i] <= -1.0f) clipped_low += out[i] == -1.0f;
   }
-  const long over_high = std::count_if(input.begin(), input.end(), [](float x) { return x >= 1.0f; });
-  const long over_low = std::count_if(input.begin(), input.end(), [](float x) { return x <= -1.0f; });
+  const long over_high =
+      std::count_if(input.begin(), input.end(), [](float x) { return x >= 1.0f; });
+  const long over_low =
+      std::count_if(input.begin(), input.end(), [](float x) { return x <= -1.0f; });
   BOOST_TEST(sign_flips == 0);
   BOOST_TEST(clipped_high == over_high);
   BOOST_TEST(clipped_low == over_low);
@@ -192,11 +196,15 @@ BOOST_AUTO_TEST_CASE(overload_saturates_and_never_wraps) {
   auto quiet = test::sine(rate, 1000.0, -20.0, 48000);
   auto loud_then_quiet = input;
   test::append(loud_then_quiet, quiet);
-  const auto out2 = quantise({.rate = rate, .bits = 16, .type = DitherType::shaped,
-                              .curve = NoiseShapingCurve::aggressive}, loud_then_quiet);
+  const auto out2 = quantise({.rate = rate,
+                              .bits = 16,
+                              .type = DitherType::shaped,
+                              .curve = NoiseShapingCurve::aggressive},
+                             loud_then_quiet);
   const std::vector<float> tail_in(loud_then_quiet.begin() + 48000 + 4800, loud_then_quiet.end());
   const std::vector<float> tail_out(out2.begin() + 48000 + 4800, out2.end());
-  const double expected = lsb_power(16) / 4.0 *
+  const double expected =
+      lsb_power(16) / 4.0 *
       dsp::noise_power_gain(dsp::noise_shaping_taps(NoiseShapingCurve::aggressive, rate));
   BOOST_TEST(std::fabs(db(mean_square(error_of(tail_out, tail_in))) - db(expected)) < 0.5);
 }
@@ -237,8 +245,8 @@ BOOST_AUTO_TEST_CASE(tpdf_leaves_no_harmonics_above_the_noise_floor_rounding_doe
           const Harmonic hk = harmonic(rounded_psd, 1000.0 * h, rate, kFft);
           highest_rise_db = std::max(highest_rise_db, db(hk.peak) - db(hk.floor + 1e-30));
         }
-        BOOST_TEST_MESSAGE("no dither, " << level << " dBFS: highest harmonic "
-                                         << highest_rise_db << " dB above the local floor");
+        BOOST_TEST_MESSAGE("no dither, " << level << " dBFS: highest harmonic " << highest_rise_db
+                                         << " dB above the local floor");
         BOOST_TEST(highest_rise_db >= 20.0);
       }
     }
@@ -258,7 +266,8 @@ BOOST_AUTO_TEST_CASE(tpdf_noise_power_is_within_half_a_db_of_theory) {
       BOOST_TEST(std::fabs(measured - theory) < 0.5);
 
       const auto rect = quantise({.bits = bits, .type = DitherType::rectangular}, input);
-      BOOST_TEST(std::fabs(db(mean_square(error_of(rect, input))) - db(lsb_power(bits) / 6.0)) < 0.5);
+      BOOST_TEST(std::fabs(db(mean_square(error_of(rect, input))) - db(lsb_power(bits) / 6.0)) <
+                 0.5);
     }
   }
 }
@@ -275,17 +284,18 @@ BOOST_AUTO_TEST_CASE(shaped_noise_follows_the_designed_curve) {
     const auto flat = quantise({.rate = rate, .bits = 16, .type = DitherType::tpdf}, input);
     const auto flat_psd = welch(error_of(flat, input), kFft);
     const double flat_1k_5k = band_power(flat_psd, rate, kFft, 1000.0, 5000.0);
-    for (auto curve : {NoiseShapingCurve::gentle, NoiseShapingCurve::medium,
-                       NoiseShapingCurve::aggressive}) {
+    for (auto curve :
+         {NoiseShapingCurve::gentle, NoiseShapingCurve::medium, NoiseShapingCurve::aggressive}) {
       BOOST_TEST_CONTEXT("rate " << rate << ", curve " << int(curve)) {
         const auto taps = dsp::noise_shaping_taps(curve, rate);
         BOOST_TEST_REQUIRE(!taps.empty());
-        const auto shaped = quantise(
-            {.rate = rate, .bits = 16, .type = DitherType::shaped, .curve = curve}, input);
+        const auto shaped =
+            quantise({.rate = rate, .bits = 16, .type = DitherType::shaped, .curve = curve}, input);
         const auto error = error_of(shaped, input);
         const auto psd = welch(error, kFft);
 
-        const double reduction_db = db(band_power(psd, rate, kFft, 1000.0, 5000.0)) - db(flat_1k_5k);
+        const double reduction_db =
+            db(band_power(psd, rate, kFft, 1000.0, 5000.0)) - db(flat_1k_5k);
         BOOST_TEST_MESSAGE(rate << " Hz, curve " << int(curve) << ": 1-5 kHz " << reduction_db
                                 << " dB against flat TPDF");
         BOOST_TEST(reduction_db <= -10.0);
@@ -315,11 +325,11 @@ BOOST_AUTO_TEST_CASE(shaped_noise_follows_the_designed_curve) {
             worst_db = deviation;
             worst_hz = centre;
           }
-          BOOST_TEST(std::fabs(deviation) < 1.0, "third octave at " << centre << " Hz: "
-                                                                     << deviation << " dB");
+          BOOST_TEST(std::fabs(deviation) < 1.0,
+                     "third octave at " << centre << " Hz: " << deviation << " dB");
         }
         BOOST_TEST_MESSAGE("  worst third-octave deviation " << worst_db << " dB at " << worst_hz
-                                                               << " Hz");
+                                                             << " Hz");
       }
     }
   }
@@ -331,8 +341,11 @@ BOOST_AUTO_TEST_CASE(shaped_falls_back_to_tpdf_where_there_is_no_design) {
     BOOST_TEST_CONTEXT("rate " << rate) {
       BOOST_TEST(dsp::noise_shaping_taps(NoiseShapingCurve::aggressive, rate).empty());
       const auto input = test::white_noise(std::size_t(rate * 5), -20.0, 4);
-      const auto out = quantise({.rate = rate, .bits = 16, .type = DitherType::shaped,
-                                 .curve = NoiseShapingCurve::aggressive}, input);
+      const auto out = quantise({.rate = rate,
+                                 .bits = 16,
+                                 .type = DitherType::shaped,
+                                 .curve = NoiseShapingCurve::aggressive},
+                                input);
       BOOST_TEST(std::fabs(db(mean_square(error_of(out, input))) - db(lsb_power(16) / 4.0)) < 0.5);
     }
   }
@@ -343,8 +356,8 @@ BOOST_AUTO_TEST_CASE(shaped_falls_back_to_tpdf_where_there_is_no_design) {
 // silence carries the TPDF floor.
 BOOST_AUTO_TEST_CASE(silence_in_gives_silence_out_with_auto_blank) {
   const double rate = 48000.0;
-  for (DitherType type : {DitherType::none, DitherType::rectangular, DitherType::tpdf,
-                          DitherType::shaped}) {
+  for (DitherType type :
+       {DitherType::none, DitherType::rectangular, DitherType::tpdf, DitherType::shaped}) {
     BOOST_TEST_CONTEXT("type " << int(type)) {
       auto runner = make_dither({.rate = rate, .type = type, .channels = 2});
       test::Planar silence(2, std::vector<float>(48000, 0.0f));
@@ -355,8 +368,8 @@ BOOST_AUTO_TEST_CASE(silence_in_gives_silence_out_with_auto_blank) {
 
       auto programme = test::sine(rate, 440.0, -20.0, 24000);
       test::append(programme, std::vector<float>(24000, 0.0f));
-      const auto out = quantise({.rate = rate, .type = type,
-                                 .curve = NoiseShapingCurve::aggressive}, programme);
+      const auto out =
+          quantise({.rate = rate, .type = type, .curve = NoiseShapingCurve::aggressive}, programme);
       const auto blank_after = std::size_t(24000 + Dither::kBlankMs * 1e-3 * rate);
       BOOST_TEST(std::all_of(out.begin() + long(blank_after), out.end(),
                              [](float y) { return y == 0.0f; }));

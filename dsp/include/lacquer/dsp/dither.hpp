@@ -60,14 +60,15 @@ class Dither final : public Stage {
     int silent_frames = 0;  // consecutive exact zeros in, up to blank_frames_
   };
   struct Grid {
-    double scale;      // 2^(bits-1): LSBs per full scale
-    double lowest;     // -2^(bits-1)
-    double highest;    // 2^(bits-1) - 1
+    double scale;    // 2^(bits-1): LSBs per full scale
+    double lowest;   // -2^(bits-1)
+    double highest;  // 2^(bits-1) - 1
   };
 
-  template <DitherType kKind>
+  template <DitherType kKind, std::size_t kOrder>
   void quantise(Channel& channel, float* samples, int frames, const Grid& grid,
-                std::span<const double> taps, bool auto_blank) const noexcept;
+                const std::array<double, kMaxNoiseShapingTaps>& taps,
+                bool auto_blank) const noexcept;
   void reseed(std::uint32_t seed) noexcept;
   void clear_errors() noexcept;
 
@@ -76,7 +77,9 @@ class Dither final : public Stage {
   int blank_frames_ = 240;
   std::array<Channel, kMaxChannels> channels_state_{};
   std::uint32_t seed_ = 0;
-  const double* active_taps_ = nullptr;  // identifies the filter the history belongs to
+  // The filter and word length the error history belongs to.
+  const double* active_taps_ = nullptr;
+  int active_bits_ = 0;
 };
 
 const StageInfo& dither_info() noexcept;
