@@ -48,7 +48,7 @@ constexpr Param kParams[] = {
 };
 static_assert(std::size(kParams) == LoudnessMeter::kCount);
 
-constexpr int kLv2Channels[] = {2, 1};
+constexpr int kLv2Channels[] = {2, 1, 6};  // stereo, mono, 5.1 (L R C LFE Ls Rs)
 
 constexpr StageInfo kInfo{
     .symbol = "loudness",

@@ -2,6 +2,7 @@
 
 #include <lacquer/dsp/dither.hpp>
 #include <lacquer/dsp/loudness_meter.hpp>
+#include <lacquer/dsp/loudness_normaliser.hpp>
 #include <lacquer/dsp/stereo_imager.hpp>
 
 #include <array>
@@ -19,6 +20,7 @@ const std::array kStages = {
     StageEntry{&imager_info(), &create<StereoImager>},
     StageEntry{&dither_info(), &create<Dither>},
     StageEntry{&loudness_info(), &create<LoudnessMeter>},
+    StageEntry{&norm_info(), &create<LoudnessNormaliser>},
 };
 
 }  // namespace

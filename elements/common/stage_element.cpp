@@ -380,6 +380,20 @@ gboolean stage_set_caps(GstBaseTransform* trans, GstCaps* incaps, GstCaps* outca
       !gst_audio_info_from_caps(&stream.out_info, outcaps)) {
     return FALSE;
   }
+  // The templates take any channel count so that a wrong one ends here, with
+  // a message that says what would work, instead of a bare not-negotiated.
+  const dsp::StageInfo& info = *class_data_of(trans).entry->info;
+  const int channels = GST_AUDIO_INFO_CHANNELS(&stream.in_info);
+  if (channels < info.min_channels || channels > info.max_channels) {
+    const std::string accepted = info.min_channels == info.max_channels
+        ? std::to_string(info.min_channels)
+        : std::to_string(info.min_channels) + " to " + std::to_string(info.max_channels);
+    GST_ELEMENT_ERROR(trans, CORE, NEGOTIATION,
+                      ("%s accepts %s channels; the stream has %d.",
+                       class_data_of(trans).element_name.c_str(), accepted.c_str(), channels),
+                      (nullptr));
+    return FALSE;
+  }
   stream.read = pick_reader(GST_AUDIO_INFO_FORMAT(&stream.in_info), stream.in_info.layout);
   stream.write = pick_writer(GST_AUDIO_INFO_FORMAT(&stream.out_info), stream.out_info.layout);
   if (stream.read == nullptr || stream.write == nullptr) return FALSE;
@@ -390,10 +404,9 @@ gboolean stage_set_caps(GstBaseTransform* trans, GstCaps* incaps, GstCaps* outca
                       (nullptr));
     return FALSE;
   }
-  const auto channels = static_cast<std::size_t>(GST_AUDIO_INFO_CHANNELS(&stream.in_info));
-  stream.scratch.assign(channels, std::vector<float>(kChunkFrames, 0.0f));
-  stream.planes.resize(channels);
-  for (std::size_t c = 0; c < channels; ++c) stream.planes[c] = stream.scratch[c].data();
+  stream.scratch.assign(std::size_t(channels), std::vector<float>(kChunkFrames, 0.0f));
+  stream.planes.resize(std::size_t(channels));
+  for (std::size_t c = 0; c < stream.planes.size(); ++c) stream.planes[c] = stream.scratch[c].data();
   const int latency = impl.runner.latency();
   if (impl.latency.exchange(latency) != latency) {
     gst_element_post_message(GST_ELEMENT(trans), gst_message_new_latency(GST_OBJECT(trans)));
@@ -515,7 +528,9 @@ void maybe_post_meters(LacquerStage* self, GstClockTime end_pts) {
   const GstClockTime running = gst_segment_to_running_time(segment, GST_FORMAT_TIME, end_pts);
   if (!GST_CLOCK_TIME_IS_VALID(running)) return;
   const guint64 interval = std::max<guint64>(impl.interval.load(), 1);
-  if (!GST_CLOCK_TIME_IS_VALID(impl.stream.next_post)) impl.stream.next_post = running + interval;
+  if (!GST_CLOCK_TIME_IS_VALID(impl.stream.next_post)) {
+    impl.stream.next_post = (running / interval + 1) * interval;  // on the interval grid
+  }
   if (running < impl.stream.next_post) return;
   post_meters(self, running, gst_segment_to_stream_time(segment, GST_FORMAT_TIME, end_pts), false);
   while (impl.stream.next_post <= running) impl.stream.next_post += interval;
@@ -565,26 +580,6 @@ void drain(LacquerStage* self) {
 gboolean stage_sink_event(GstBaseTransform* trans, GstEvent* event) {
   LacquerStage* self = as_stage(trans);
   switch (GST_EVENT_TYPE(event)) {
-    case GST_EVENT_CAPS: {
-      GstCaps* caps = nullptr;
-      gst_event_parse_caps(event, &caps);
-      GstCaps* accepted = gst_pad_get_pad_template_caps(GST_BASE_TRANSFORM_SINK_PAD(trans));
-      const bool ok = gst_caps_can_intersect(caps, accepted);
-      gst_caps_unref(accepted);
-      if (!ok) {
-        const dsp::StageInfo& info = *class_data_of(self).entry->info;
-        gchar* got = gst_caps_to_string(caps);
-        GST_ELEMENT_ERROR(trans, CORE, NEGOTIATION,
-                          ("%s accepts %d to %d channels at %d to %d Hz; got %s",
-                           class_data_of(self).element_name.c_str(), info.min_channels,
-                           info.max_channels, info.min_rate, info.max_rate, got),
-                          (nullptr));
-        g_free(got);
-        gst_event_unref(event);
-        return FALSE;
-      }
-      break;
-    }
     case GST_EVENT_EOS:
       if (self->impl->stream.configured) {
         drain(self);
@@ -680,11 +675,17 @@ GstCaps* stage_transform_caps(GstBaseTransform* trans, GstPadDirection direction
 
 // ---- class and instance
 
+// "[ 1, 8 ]", or "2" when the range is a single value.
+std::string int_range(int min, int max) {
+  return min == max ? std::to_string(min)
+                    : "[ " + std::to_string(min) + ", " + std::to_string(max) + " ]";
+}
+
 GstCaps* caps_of(const dsp::StageInfo& info, const char* formats) {
   gchar* text = g_strdup_printf(
-      "audio/x-raw, format=(string){ %s }, rate=(int)[ %d, %d ], channels=(int)[ %d, %d ], "
+      "audio/x-raw, format=(string){ %s }, rate=(int)%s, channels=(int)%s, "
       "layout=(string){ interleaved, non-interleaved }",
-      formats, info.min_rate, info.max_rate, info.min_channels, info.max_channels);
+      formats, int_range(info.min_rate, info.max_rate).c_str(), int_range(1, 64).c_str());
   GstCaps* caps = gst_caps_from_string(text);
   g_free(text);
   return caps;

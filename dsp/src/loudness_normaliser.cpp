@@ -1,0 +1,382 @@
+#include <ebur128.h>
+
+#include <algorithm>
+#include <cmath>
+#include <lacquer/dsp/loudness_normaliser.hpp>
+#include <limits>
+#include <new>
+
+namespace lacquer::dsp {
+namespace {
+
+constexpr double kMinusInf = -std::numeric_limits<double>::infinity();
+
+constexpr std::string_view kSpeedChoices[] = {"broadcast", "radio", "custom"};
+
+constexpr Param kParams[] = {
+    {.symbol = "target",
+     .label = "Target",
+     .doc = "Loudness the output is held at (EBU R128: -23 LUFS, ATSC A/85: -24, streaming: -14 to "
+            "-16).",
+     .unit = Unit::lufs,
+     .min = -36,
+     .max = -6,
+     .def = -23},
+    {.symbol = "max_gain",
+     .label = "Maximum gain",
+     .doc = "Most the normaliser raises a quiet programme.",
+     .unit = Unit::db,
+     .min = 0,
+     .max = 30,
+     .def = 12},
+    {.symbol = "max_attenuation",
+     .label = "Maximum attenuation",
+     .doc = "Most the normaliser lowers a loud programme.",
+     .unit = Unit::db,
+     .min = 0,
+     .max = 30,
+     .def = 20},
+    {.symbol = "speed",
+     .label = "Speed",
+     .doc = "How closely the gain follows the programme: broadcast (1.5 dB/s over 10 s, keeps the "
+            "loudness range), radio (10 dB/s over 3 s, tight) or custom (the rate below over 3 s).",
+     .unit = Unit::choice,
+     .min = 0,
+     .max = 2,
+     .def = 0,
+     .choices = kSpeedChoices},
+    {.symbol = "rate",
+     .label = "Custom rate",
+     .doc = "Largest gain change per second when speed is custom.",
+     .unit = Unit::db,
+     .min = 0.1f,
+     .max = 20,
+     .def = 3,
+     .taper = Taper::log},
+    {.symbol = "gate",
+     .label = "Pause gate",
+     .doc = "Input momentary loudness below which the gain holds still (silence, pauses).",
+     .unit = Unit::lufs,
+     .min = -70,
+     .max = -30,
+     .def = -50},
+    {.symbol = "lookahead",
+     .label = "Lookahead",
+     .doc = "How far ahead the level is measured; delays the audio by as much.",
+     .unit = Unit::s,
+     .min = 0,
+     .max = 3,
+     .def = 1.5f},
+    {.symbol = "reset",
+     .label = "Reset",
+     .doc = "Restarts the level estimate and the integrated output loudness.",
+     .unit = Unit::trigger,
+     .min = 0,
+     .max = 1,
+     .def = 0},
+    {.symbol = "gain",
+     .label = "Gain",
+     .doc = "Gain the normaliser applies now.",
+     .unit = Unit::db,
+     .min = -30,
+     .max = 30,
+     .def = 0,
+     .direction = Direction::meter},
+    {.symbol = "momentary",
+     .label = "Output momentary loudness",
+     .doc = "Loudness of the last 400 ms of output (BS.1770).",
+     .unit = Unit::lufs,
+     .min = -120,
+     .max = 10,
+     .def = -120,
+     .direction = Direction::meter},
+    {.symbol = "short_term",
+     .label = "Output short-term loudness",
+     .doc = "Loudness of the last 3 s of output (EBU Tech 3341).",
+     .unit = Unit::lufs,
+     .min = -120,
+     .max = 10,
+     .def = -120,
+     .direction = Direction::meter},
+    {.symbol = "integrated",
+     .label = "Output integrated loudness",
+     .doc = "Gated loudness of the output since the start or the last reset (BS.1770).",
+     .unit = Unit::lufs,
+     .min = -120,
+     .max = 10,
+     .def = -120,
+     .direction = Direction::meter},
+};
+static_assert(std::size(kParams) == LoudnessNormaliser::kCount);
+
+constexpr int kLv2Channels[] = {2, 1};
+
+constexpr StageInfo kInfo{
+    .symbol = "norm",
+    .name = "Lacquer Loudness Normaliser",
+    .summary =
+        "Live one-pass loudness normaliser: holds a loudness target without pumping, "
+        "freezes on pauses, with lookahead",
+    .lv2_class = "DynamicsPlugin",
+    .gst_klass = "Filter/Effect/Audio",
+    .example =
+        "gst-launch-1.0 -m uridecodebin uri=http://radio.example/stream ! audioconvert ! "
+        "masternorm target=-23 speed=radio ! audioconvert ! autoaudiosink",
+    .params = kParams,
+    .min_channels = 1,
+    .max_channels = kMaxChannels,
+    .lv2_channels = kLv2Channels,
+    .min_rate = 22050,
+    .max_rate = 192000,
+};
+
+// BS.1770 channel weights through libebur128's channel types.
+int ebur128_channel(ChannelRole role) noexcept {
+  switch (role) {
+    case ChannelRole::left:
+      return EBUR128_LEFT;
+    case ChannelRole::right:
+      return EBUR128_RIGHT;
+    case ChannelRole::center:
+    case ChannelRole::mono:
+    case ChannelRole::other:
+      return EBUR128_CENTER;  // weight 1.0
+    case ChannelRole::left_surround:
+      return EBUR128_LEFT_SURROUND;  // +1.5 dB
+    case ChannelRole::right_surround:
+      return EBUR128_RIGHT_SURROUND;  // +1.5 dB
+    case ChannelRole::lfe:
+      return EBUR128_UNUSED;  // excluded
+  }
+  return EBUR128_CENTER;
+}
+
+double to_energy(double lufs) noexcept { return std::pow(10.0, (lufs + 0.691) / 10.0); }
+
+}  // namespace
+
+const StageInfo& norm_info() noexcept { return kInfo; }
+
+LoudnessNormaliser::Tracking LoudnessNormaliser::tracking(int speed,
+                                                          double custom_rate_db_per_s) noexcept {
+  switch (speed) {
+    // Slow enough that the loudness range inside an item survives: only
+    // changes that last longer than the 10 s window are corrected.
+    case kBroadcast:
+      return {1.5, 10.0, 2.0};
+    // Follows short-term loudness (3 s) closely.
+    case kRadio:
+      return {10.0, 3.0, 0.5};
+    default:
+      return {custom_rate_db_per_s, 3.0, 0.5};
+  }
+}
+
+// libebur128 in momentary / short-term mode only: it then keeps no block
+// history and never allocates after init (integrated and range modes would,
+// per block; integrated output loudness is gated here in a histogram instead).
+struct LoudnessNormaliser::Ebur128 {
+  explicit Ebur128(ebur128_state* state) : st(state) {}
+  ~Ebur128() { ebur128_destroy(&st); }
+  Ebur128(const Ebur128&) = delete;
+  Ebur128& operator=(const Ebur128&) = delete;
+  ebur128_state* st;
+};
+
+LoudnessNormaliser::LoudnessNormaliser() : Stage(kInfo) {}
+LoudnessNormaliser::~LoudnessNormaliser() = default;
+
+void LoudnessNormaliser::prepare(const ProcessSpec& spec) {
+  spec_ = spec;
+  const auto rate = static_cast<unsigned long>(std::lround(spec.sample_rate));
+  auto make_meter = [&](int mode) {
+    ebur128_state* st = ebur128_init(static_cast<unsigned>(spec.channels), rate, mode);
+    if (st == nullptr) throw std::bad_alloc();
+    auto meter = std::make_unique<Ebur128>(st);
+    for (int c = 0; c < spec.channels; ++c) {
+      ebur128_set_channel(st, static_cast<unsigned>(c),
+                          ebur128_channel(spec.layout[static_cast<std::size_t>(c)]));
+    }
+    return meter;
+  };
+  detector_ = make_meter(EBUR128_MODE_M);
+  output_ = make_meter(EBUR128_MODE_S);
+  interleaved_.assign(static_cast<std::size_t>(spec.max_block * spec.channels), 0.0f);
+  hop_frames_ = static_cast<int>((rate + 5) / 10);  // libebur128's 100 ms
+  tracker_.prepare(static_cast<int>(kMaxWindowS * 10.0));
+  // 20 ms crossfade when the lookahead is changed while running.
+  delay_.prepare(spec.channels, static_cast<int>(std::ceil(kMaxLookaheadS * spec.sample_rate)),
+                 static_cast<int>(0.02 * spec.sample_rate));
+  delay_.set_delay(lookahead_frames());
+  reset();
+}
+
+void LoudnessNormaliser::reset() noexcept {
+  // libebur128 can only be cleared by re-creating its state; the detector's
+  // 400 ms window instead refills with the next blocks, and nothing is read
+  // from it before item_blocks_ says so.
+  tracker_.clear();
+  delay_.set_delay(lookahead_frames());
+  delay_.reset();
+  output_blocks_.clear();
+  frames_to_hop_ = hop_frames_;
+  frames_since_reset_ = 0;
+  gated_hops_ = 0;
+  start_item();
+  gain_db_ = 0.0;
+  hop_step_db_ = 0.0;
+  gain_linear_ = 1.0;
+  gain_factor_ = 1.0;
+  ramp_left_ = 0;
+}
+
+void LoudnessNormaliser::start_item() noexcept {
+  tracker_.clear();
+  item_blocks_ = 0;
+  skip_blocks_ = 3;
+}
+
+int LoudnessNormaliser::lookahead_frames() const noexcept {
+  return static_cast<int>(std::lround(param(kLookahead) * spec_.sample_rate));
+}
+
+int LoudnessNormaliser::latency() const noexcept { return delay_.delay(); }
+
+int LoudnessNormaliser::max_latency() const noexcept { return delay_.max_delay(); }
+
+void LoudnessNormaliser::process(float* const* audio, int frames) noexcept {
+  if (take_trigger(kReset)) {
+    start_item();
+    output_blocks_.clear();
+  }
+  delay_.set_delay(lookahead_frames());
+  // Work in pieces that end on the detector's 100 ms hops, so each hop's
+  // gain decision starts exactly where its block ends.
+  for (int done = 0; done < frames;) {
+    const int n = std::min(frames - done, frames_to_hop_);
+    measure(*detector_, audio, done, n);
+    float* piece[kMaxChannels];
+    for (int c = 0; c < spec_.channels; ++c) piece[c] = audio[c] + done;
+    delay_.process(piece, spec_.channels, n);
+    apply_gain(audio, done, n);
+    measure(*output_, audio, done, n);
+    done += n;
+    frames_to_hop_ -= n;
+    frames_since_reset_ += n;
+    if (frames_to_hop_ == 0) {
+      on_hop();
+      frames_to_hop_ = hop_frames_;
+    }
+  }
+}
+
+void LoudnessNormaliser::measure(Ebur128& meter, float* const* audio, int offset,
+                                 int frames) noexcept {
+  const int channels = spec_.channels;
+  for (int c = 0; c < channels; ++c) {
+    const float* in = audio[c] + offset;
+    float* out = interleaved_.data() + c;
+    for (int i = 0; i < frames; ++i) out[i * channels] = in[i];
+  }
+  ebur128_add_frames_float(meter.st, interleaved_.data(), static_cast<std::size_t>(frames));
+}
+
+void LoudnessNormaliser::apply_gain(float* const* audio, int offset, int frames) noexcept {
+  double gain = gain_linear_;
+  int ramp_left = ramp_left_;
+  for (int c = 0; c < spec_.channels; ++c) {
+    float* x = audio[c] + offset;
+    gain = gain_linear_;
+    ramp_left = ramp_left_;
+    for (int i = 0; i < frames; ++i) {
+      x[i] = static_cast<float>(gain * x[i]);
+      if (ramp_left > 0) {
+        gain *= gain_factor_;
+        --ramp_left;
+      }
+    }
+  }
+  gain_linear_ = gain;
+  ramp_left_ = ramp_left;
+}
+
+void LoudnessNormaliser::on_hop() noexcept {
+  // The hop's ramp is complete: land exactly on its end value.
+  gain_db_ += hop_step_db_;
+  hop_step_db_ = 0.0;
+
+  double momentary = kMinusInf;
+  if (frames_since_reset_ >= 4LL * hop_frames_) {
+    ebur128_loudness_momentary(detector_->st, &momentary);
+    // BS.1770 gating blocks of the output: 400 ms every 100 ms.
+    double output_momentary = kMinusInf;
+    ebur128_loudness_momentary(output_->st, &output_momentary);
+    if (std::isfinite(output_momentary)) output_blocks_.add(to_energy(output_momentary));
+  }
+  const bool content = momentary >= static_cast<double>(param(kGate));
+  const Tracking track = tracking(static_cast<int>(param(kSpeed)), param(kRate));
+  tracker_.set_window(static_cast<int>(std::lround(track.window_s * 10.0)));
+
+  if (content) {
+    gated_hops_ = 0;
+    // The first blocks of an item still overlap the pause before it (a
+    // momentary block spans 4 hops) and would under-read it.
+    if (skip_blocks_ > 0) {
+      --skip_blocks_;
+    } else {
+      tracker_.add(to_energy(momentary));
+      ++item_blocks_;
+    }
+  } else if (++gated_hops_ == static_cast<int>(kNewItemS * 10.0)) {
+    // A long pause ends the item: the next one is measured on its own.
+    start_item();
+  }
+
+  // The gain only moves on content and once the item has been heard long
+  // enough to know its level; otherwise it holds (no noise pumping).
+  if (content && item_blocks_ >= kSettleBlocks) {
+    const double aim = std::clamp(static_cast<double>(param(kTarget)) - tracker_.loudness(),
+                                  -static_cast<double>(param(kMaxAttenuation)),
+                                  static_cast<double>(param(kMaxGain)));
+    const double hop_s = static_cast<double>(hop_frames_) / spec_.sample_rate;
+    const double max_step = track.rate_db_per_s * hop_s;
+    const double approach = std::min(1.0, hop_s / track.approach_s);
+    hop_step_db_ = std::clamp((aim - gain_db_) * approach, -max_step, max_step);
+  }
+  gain_linear_ = std::pow(10.0, gain_db_ / 20.0);
+  gain_factor_ = std::pow(10.0, hop_step_db_ / 20.0 / static_cast<double>(hop_frames_));
+  ramp_left_ = hop_frames_;
+}
+
+double LoudnessNormaliser::output_momentary() const noexcept {
+  double lufs = kMinusInf;
+  if (frames_since_reset_ >= 4LL * hop_frames_) ebur128_loudness_momentary(output_->st, &lufs);
+  return lufs;
+}
+
+double LoudnessNormaliser::output_short_term() const noexcept {
+  double lufs = kMinusInf;
+  if (frames_since_reset_ >= 30LL * hop_frames_) ebur128_loudness_shortterm(output_->st, &lufs);
+  return lufs;
+}
+
+double LoudnessNormaliser::output_integrated() const noexcept {
+  return output_blocks_.gated_loudness(-10.0);  // BS.1770 relative gate
+}
+
+float LoudnessNormaliser::meter(int index, int) const noexcept {
+  switch (index) {
+    case kGain:
+      return static_cast<float>(20.0 * std::log10(gain_linear_));
+    case kMomentary:
+      return static_cast<float>(output_momentary());
+    case kShortTerm:
+      return static_cast<float>(output_short_term());
+    case kIntegrated:
+      return static_cast<float>(output_integrated());
+    default:
+      return 0.0f;
+  }
+}
+
+}  // namespace lacquer::dsp
