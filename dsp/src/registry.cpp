@@ -1,8 +1,10 @@
 #include <lacquer/dsp/registry.hpp>
 
+#include <lacquer/dsp/compressor.hpp>
 #include <lacquer/dsp/dither.hpp>
 #include <lacquer/dsp/loudness_meter.hpp>
 #include <lacquer/dsp/loudness_normaliser.hpp>
+#include <lacquer/dsp/multiband_compressor.hpp>
 #include <lacquer/dsp/stereo_imager.hpp>
 
 #include <array>
@@ -17,6 +19,8 @@ std::unique_ptr<Stage> create() {
 
 // One line per stage; the order is the order of the mastering chain.
 const std::array kStages = {
+    StageEntry{&comp_info(), &create<Compressor>},
+    StageEntry{&mbcomp_info(), &create<MultibandCompressor>},
     StageEntry{&imager_info(), &create<StereoImager>},
     StageEntry{&dither_info(), &create<Dither>},
     StageEntry{&loudness_info(), &create<LoudnessMeter>},

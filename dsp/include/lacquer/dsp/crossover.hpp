@@ -108,9 +108,12 @@ class Crossover {
     sample_rate_ = sample_rate;
     channels_.assign(static_cast<std::size_t>(std::max(channels, 0)), Channel{});
     configure(bands_, frequencies_, 0);
+    reset();
   }
 
+  // Also makes the next set_bands() take effect at once.
   void reset() noexcept {
+    fresh_ = true;
     for (Channel& ch : channels_) {
       for (LinkwitzRiley4& s : ch.splits) s.reset();
       for (Biquad& a : ch.allpasses) a.reset();
@@ -130,11 +133,14 @@ class Crossover {
       f[static_cast<std::size_t>(k)] = std::clamp(wanted, 1.0, highest);
     }
     std::sort(f.begin(), f.begin() + (bands - 1));
+    if (fresh_) ramp_frames = 0;  // nothing playing yet: no glide from a stale design
+    fresh_ = false;
     if (bands != bands_) {
       bands_ = bands;
       frequencies_ = f;
       configure(bands_, frequencies_, 0);
       reset();
+      fresh_ = false;
       return;
     }
     if (f == frequencies_) return;
@@ -184,6 +190,7 @@ class Crossover {
   }
 
   double sample_rate_ = 48000.0;
+  bool fresh_ = true;
   int bands_ = 2;
   std::array<double, kMaxSplits> frequencies_{1000.0, 1000.0, 1000.0, 1000.0};
   std::vector<Channel> channels_;
