@@ -133,6 +133,7 @@ void StereoImager::reset() noexcept {
   averages_.fill(0.0);
   multiband_running_ = false;
   bass_mono_running_ = false;
+  fresh_ = true;
   phase_ = 0;
   to_ = controls_now();
   from_ = to_;
@@ -209,6 +210,15 @@ void StereoImager::update_filters(int ramp_frames) noexcept {
 }
 
 void StereoImager::process(float* const* audio, int frames) noexcept {
+  // Right after a reset there is no sound to click against: what the host set
+  // up to now (LV2 hands its controls over with the first run) holds from the
+  // first frame, as it would had it been set before prepare().
+  if (fresh_) {
+    fresh_ = false;
+    read_params(true);
+    update_filters(0);
+    to_ = controls_now();
+  }
   read_params(false);
   float* left = audio[0];
   float* right = audio[1];

@@ -147,6 +147,19 @@ BOOST_AUTO_TEST_CASE(zero_width_is_exact_after_the_smoothing_ramp) {
   BOOST_TEST(unequal_after_ramp == 0u);
 }
 
+// Controls handed over before the first block after a reset (an LV2 host
+// does so with its first run()) hold from the first frame: nothing to ramp
+// from yet.
+BOOST_AUTO_TEST_CASE(controls_set_before_the_first_block_hold_from_the_first_frame) {
+  auto runner = test::make_runner("imager", 48000.0, 2);
+  runner->stage().set(Imager::kWidth, 0.0f);
+  test::Planar audio = independent_noise(4800);
+  test::run_blocks(*runner, audio, 480);
+  std::size_t unequal = 0;
+  for (std::size_t i = 0; i < audio[0].size(); ++i) unequal += audio[0][i] != audio[1][i];
+  BOOST_TEST(unequal == 0u);
+}
+
 // No zipper: a width move from 100 % to 0 % on a constant side signal falls
 // in a straight line over the 20 ms smoothing time, never in one step.
 BOOST_AUTO_TEST_CASE(width_moves_in_a_20_ms_ramp_without_steps) {

@@ -84,7 +84,8 @@ class StereoImager final : public Stage {
   Controls controls_now() const noexcept;
 
   double sample_rate_ = 48000.0;
-  int phase_ = 0;  // frames into the current chunk
+  int phase_ = 0;      // frames into the current chunk
+  bool fresh_ = true;  // no frame processed since reset()
 
   // Smoothed parameters, moved once per chunk.
   LinearRamp width_, mid_gain_db_, side_gain_db_, balance_, rotation_deg_;
