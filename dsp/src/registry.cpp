@@ -2,6 +2,7 @@
 
 #include <lacquer/dsp/compressor.hpp>
 #include <lacquer/dsp/dither.hpp>
+#include <lacquer/dsp/limiter_stage.hpp>
 #include <lacquer/dsp/loudness_meter.hpp>
 #include <lacquer/dsp/loudness_normaliser.hpp>
 #include <lacquer/dsp/multiband_compressor.hpp>
@@ -22,6 +23,7 @@ const std::array kStages = {
     StageEntry{&comp_info(), &create<Compressor>},
     StageEntry{&mbcomp_info(), &create<MultibandCompressor>},
     StageEntry{&imager_info(), &create<StereoImager>},
+    StageEntry{&limiter_info(), &create<LimiterStage>},
     StageEntry{&dither_info(), &create<Dither>},
     StageEntry{&loudness_info(), &create<LoudnessMeter>},
     StageEntry{&norm_info(), &create<LoudnessNormaliser>},

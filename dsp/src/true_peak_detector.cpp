@@ -7,7 +7,7 @@
 namespace lacquer::dsp {
 namespace {
 
-constexpr double kKaiserBeta = 7.5;
+constexpr double kKaiserBeta = 6.0;
 
 // Zeroth-order modified Bessel function of the first kind (power series).
 double bessel_i0(double x) noexcept {
@@ -49,7 +49,7 @@ inline float refine(float a, float b, float c) noexcept {
 }  // namespace
 
 int TruePeakDetector::oversampling_for(double sample_rate) noexcept {
-  int factor = 2;
+  int factor = 4;
   while (factor < 8 && factor * sample_rate < 176400.0 - 1.0) factor *= 2;
   return factor;
 }

@@ -41,6 +41,8 @@ void TruePeakLimiter::prepare(double sample_rate, int channels, int max_block) {
   }
   drive_gain_.assign(static_cast<std::size_t>(max_block_), 1.0f);
   ceiling_gain_.assign(static_cast<std::size_t>(max_block_), 1.0f);
+  switch_gain_.assign(static_cast<std::size_t>(max_block_), 1.0f);
+  switch_frames_ = std::max(1, static_cast<int>(std::lround(kLookaheadSwitchMs * 1e-3 * rate_)));
   update_coefficients();
   reset();
 }
@@ -61,6 +63,8 @@ void TruePeakLimiter::reset() noexcept {
   drive_now_ = drive_target_ = db_to_gain(drive_db_);
   ceiling_now_ = ceiling_target_ = db_to_gain(ceiling_dbtp_) * kRoundingMargin;
   drive_left_ = ceiling_left_ = 0;
+  switch_ = Switch::none;
+  switch_left_ = 0;
   configure_lookahead(lookahead_frames(lookahead_ms_));
 }
 
@@ -161,10 +165,41 @@ void TruePeakLimiter::configure_lookahead(int frames) noexcept {
 
 void TruePeakLimiter::process(float* const* audio, int frames) noexcept {
   frames = std::min(frames, max_block_);
-  if (frames <= 0) return;
-  const int want = lookahead_frames(lookahead_ms_);
-  if (want != active_lookahead_) configure_lookahead(want);
+  float* part[kMaxChannels];
+  for (Channel& ch : channel_) ch.min_gain = 1.0f;
+  for (int done = 0; done < frames;) {
+    if (switch_ == Switch::none && lookahead_frames(lookahead_ms_) != active_lookahead_) {
+      switch_ = Switch::fading_out;
+      switch_left_ = switch_frames_;
+    }
+    int n = frames - done;
+    if (switch_ != Switch::none) n = std::min(n, switch_left_);
+    for (int c = 0; c < channels_; ++c) part[c] = audio[c] + done;
+    process_part(part, n);
+    done += n;
+    if (switch_ == Switch::fading_out && switch_left_ == 0) {
+      configure_lookahead(lookahead_frames(lookahead_ms_));
+      switch_ = Switch::fading_in;
+      switch_left_ = switch_frames_;
+    } else if (switch_ == Switch::fading_in && switch_left_ == 0) {
+      switch_ = Switch::none;
+    }
+  }
+}
+
+void TruePeakLimiter::process_part(float* const* audio, int frames) noexcept {
   const int latency_frames = TruePeakDetector::kDelay + active_lookahead_;
+  const bool switching = switch_ != Switch::none;
+  if (switching) {
+    // Raised-cosine fade, out then in, around a change of the delay.
+    for (int i = 0; i < frames; ++i) {
+      const double progress = double(switch_frames_ - switch_left_ + i + 1) / switch_frames_;
+      const double in = 0.5 - 0.5 * std::cos(3.141592653589793 * progress);
+      switch_gain_[static_cast<std::size_t>(i)] =
+          static_cast<float>(switch_ == Switch::fading_in ? in : 1.0 - in);
+    }
+    switch_left_ -= frames;
+  }
 
   // Gliding drive and ceiling, the same for every channel.
   for (int i = 0; i < frames; ++i) {
@@ -228,7 +263,10 @@ void TruePeakLimiter::process(float* const* audio, int frames) noexcept {
     }
     ch.released = released;
     ch.standing = standing;
-    ch.min_gain = min_gain;
+    ch.min_gain = std::min(ch.min_gain, min_gain);
+    if (switching) {
+      for (int i = 0; i < frames; ++i) g[i] *= switch_gain_[static_cast<std::size_t>(i)];
+    }
 
     float* x = audio[c];
     float* line = ch.delay.data();

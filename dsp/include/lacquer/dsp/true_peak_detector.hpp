@@ -7,8 +7,11 @@
 // 0.55 dB for 0.45 fs at 4x. A limiter that trusts such a reading lets the
 // output through above its ceiling, so this detector adds two things:
 //
-//  - a longer polyphase windowed-sinc (24 taps per phase, Kaiser beta 7.5,
-//    cutoff at the input's Nyquist frequency);
+//  - a long polyphase windowed-sinc (96 taps per phase, Kaiser beta 6, cutoff
+//    at the input's Nyquist frequency), flat to 0.47 fs: content between
+//    0.45 fs and Nyquist is exactly what full-band material (noise, clipped
+//    drums) and a moving limiter gain put there, and a short interpolator
+//    (BS.1770's 48 taps at 4x) does not see it;
 //  - at every oversampled point that is a local extremum, the vertex of the
 //    parabola through it and its two neighbours. For a component at frequency
 //    f the vertex misses the peak by O((pi f / (K fs))^4) instead of
@@ -17,11 +20,13 @@
 //
 // Measured on sines of any phase (the design check in the limiter's tests):
 // the largest estimate over any 0.5 ms reads within 0.05 dB of the true peak
-// up to 0.47 fs at every factor. Above 0.47 fs the interpolator's transition
-// band drops the reading; sample values still bound it from below.
+// up to 0.47 fs. Above that the interpolator's transition band lowers the
+// reading; the sample values still bound it.
 //
 // The factor K is the smallest power of two with K fs >= 176.4 kHz, at least
-// 2 and at most 8: 8x at 22.05-32 kHz, 4x at 44.1/48 kHz, 2x from 88.2 kHz up.
+// 4 and at most 8: 8x at 22.05-32 kHz, 4x from 44.1 kHz up. (2x would do for
+// programme at 88.2/96 kHz, but full-band content up to 0.45 fs is then
+// missed by up to 0.15 dB between points.)
 //
 // For each input sample the detector writes the largest estimate over the two
 // sample intervals around it ([n-1, n] and [n, n+1]), so a gain that is at or
@@ -35,7 +40,7 @@ namespace lacquer::dsp {
 
 class TruePeakDetector {
  public:
-  static constexpr int kTapsPerPhase = 24;
+  static constexpr int kTapsPerPhase = 96;
   // Frames from an input sample to its estimate: half the interpolator, plus
   // the following sample that closes the interval [n, n+1].
   static constexpr int kDelay = kTapsPerPhase / 2 + 1;

@@ -25,8 +25,11 @@
 // Threading: the setters are called on the audio thread between process()
 // calls (a Stage wrapping the limiter reads its parameters once per block and
 // passes them on); they only set targets. Ceiling and drive glide over
-// kGlideMs; release, link and true-peak mode act from the next sample;
-// a new lookahead changes the latency and takes effect at the next process().
+// kGlideMs; release, link and true-peak mode act from the next sample.
+// A new lookahead changes the latency: the output fades out over
+// kLookaheadSwitchMs, the delay changes in silence, and it fades back in (a
+// jump of the delay would click, and the click's inter-sample peaks would
+// pass the ceiling).
 #pragma once
 
 #include <lacquer/dsp/moving_average.hpp>
@@ -43,6 +46,7 @@ class TruePeakLimiter {
   static constexpr double kMinLookaheadMs = 0.5;
   static constexpr double kMaxLookaheadMs = 10.0;
   static constexpr double kGlideMs = 20.0;
+  static constexpr double kLookaheadSwitchMs = 5.0;
 
   // Non-realtime: allocates everything for blocks of up to `max_block`.
   void prepare(double sample_rate, int channels, int max_block);
@@ -97,6 +101,7 @@ class TruePeakLimiter {
     float min_gain = 1.0f;       // over the last block
   };
 
+  void process_part(float* const* audio, int frames) noexcept;
   int lookahead_frames(double lookahead_ms) const noexcept;
   void configure_lookahead(int frames) noexcept;
   void update_coefficients() noexcept;
@@ -116,6 +121,10 @@ class TruePeakLimiter {
   std::vector<Channel> channel_;
   std::vector<float> drive_gain_;    // per sample of the block
   std::vector<float> ceiling_gain_;  // per sample of the block
+  std::vector<float> switch_gain_;   // per sample of the block, while switching
+  enum class Switch { none, fading_out, fading_in } switch_ = Switch::none;
+  int switch_frames_ = 1;
+  int switch_left_ = 0;
   double drive_now_ = 1.0, drive_target_ = 1.0, drive_step_ = 0.0;
   double ceiling_now_ = 1.0, ceiling_target_ = 1.0, ceiling_step_ = 0.0;
   int drive_left_ = 0, ceiling_left_ = 0;
