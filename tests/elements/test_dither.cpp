@@ -8,11 +8,16 @@
 #include "gst_run.hpp"
 #include "run_stage.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <vector>
 
 using namespace lacquer;
 
@@ -60,9 +65,10 @@ BOOST_AUTO_TEST_CASE(integer_output_is_the_dsp_grid_bit_for_bit) {
     int bits;
     const char* caps;
   };
-  for (const Case& k : {Case{16, "audio/x-raw,format=S16LE"},
-                        Case{24, "audio/x-raw,format=S24LE ! audioconvert ! audio/x-raw,format=S32LE"},
-                        Case{20, "audio/x-raw,format=S32LE"}, Case{16, "audio/x-raw,format=F32LE"}}) {
+  for (const Case& k :
+       {Case{16, "audio/x-raw,format=S16LE"},
+        Case{24, "audio/x-raw,format=S24LE ! audioconvert ! audio/x-raw,format=S32LE"},
+        Case{20, "audio/x-raw,format=S32LE"}, Case{16, "audio/x-raw,format=F32LE"}}) {
     BOOST_TEST_CONTEXT(k.bits << " bits as " << k.caps) {
       const std::string launch = "masterdither bits=" + std::to_string(k.bits) +
                                  " type=shaped shape=aggressive seed=7 ! " + k.caps;
@@ -79,8 +85,8 @@ BOOST_AUTO_TEST_CASE(integer_output_is_the_dsp_grid_bit_for_bit) {
 BOOST_AUTO_TEST_CASE(f64_input_gives_the_same_words) {
   const auto input = programme(24000);
   auto from_f32 = test::run_gst("masterdither seed=3 ! audio/x-raw,format=S16LE", input);
-  auto from_f64 = test::run_gst("masterdither seed=3 ! audio/x-raw,format=S16LE", input,
-                                {.format = "F64LE"});
+  auto from_f64 =
+      test::run_gst("masterdither seed=3 ! audio/x-raw,format=S16LE", input, {.format = "F64LE"});
   BOOST_TEST_REQUIRE(from_f64.error.empty(), from_f64.error);
   BOOST_TEST(differences(from_f32.output, from_f64.output) == 0);
 }
@@ -126,14 +132,15 @@ BOOST_AUTO_TEST_CASE(wavenc_writes_a_16_bit_file_of_the_same_length) {
   const std::string launch =
       "audiotestsrc num-buffers=10 samplesperbuffer=4410 volume=0.5 ! "
       "audio/x-raw,format=F32LE,rate=44100,channels=2 ! masterdither bits=16 type=shaped ! "
-      "wavenc ! filesink location=" + std::string(path);
+      "wavenc ! filesink location=" +
+      std::string(path);
   GError* error = nullptr;
   GstElement* pipeline = gst_parse_launch(launch.c_str(), &error);
   BOOST_TEST_REQUIRE(error == nullptr);
   gst_element_set_state(pipeline, GST_STATE_PLAYING);
   GstBus* bus = gst_element_get_bus(pipeline);
-  GstMessage* done = gst_bus_timed_pop_filtered(bus, 10 * GST_SECOND,
-                                                GstMessageType(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+  GstMessage* done = gst_bus_timed_pop_filtered(
+      bus, 10 * GST_SECOND, GstMessageType(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
   BOOST_TEST_REQUIRE(done != nullptr);
   BOOST_TEST(GST_MESSAGE_TYPE(done) == GST_MESSAGE_EOS);
   gst_message_unref(done);
