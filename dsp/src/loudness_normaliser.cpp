@@ -22,6 +22,13 @@ constexpr Param kParams[] = {
      .min = -36,
      .max = -6,
      .def = -23},
+    {.symbol = "ceiling",
+     .label = "Ceiling",
+     .doc = "Highest true peak of the output (BS.1770 Annex 2).",
+     .unit = Unit::dbtp,
+     .min = -9,
+     .max = 0,
+     .def = -1},
     {.symbol = "max_gain",
      .label = "Maximum gain",
      .doc = "Most the normaliser raises a quiet programme.",
@@ -47,7 +54,7 @@ constexpr Param kParams[] = {
      .choices = kSpeedChoices},
     {.symbol = "rate",
      .label = "Custom rate",
-     .doc = "Largest gain change per second when speed is custom.",
+     .doc = "Largest gain change, in dB per second, when speed is custom.",
      .unit = Unit::db,
      .min = 0.1f,
      .max = 20,
@@ -116,7 +123,7 @@ constexpr StageInfo kInfo{
     .name = "Lacquer Loudness Normaliser",
     .summary =
         "Live one-pass loudness normaliser: holds a loudness target without pumping, "
-        "freezes on pauses, with lookahead",
+        "freezes on pauses, with lookahead and a true-peak ceiling",
     .lv2_class = "DynamicsPlugin",
     .gst_klass = "Filter/Effect/Audio",
     .example =
@@ -208,6 +215,8 @@ void LoudnessNormaliser::prepare(const ProcessSpec& spec) {
   delay_.prepare(spec.channels, static_cast<int>(std::ceil(kMaxLookaheadS * spec.sample_rate)),
                  static_cast<int>(0.02 * spec.sample_rate));
   delay_.set_delay(lookahead_frames());
+  limiter_.prepare(spec.sample_rate, spec.channels, spec.max_block);
+  limiter_.set_ceiling_dbtp(param(kCeiling));
   reset();
 }
 
@@ -218,6 +227,7 @@ void LoudnessNormaliser::reset() noexcept {
   tracker_.clear();
   delay_.set_delay(lookahead_frames());
   delay_.reset();
+  limiter_.reset();
   output_blocks_.clear();
   frames_to_hop_ = hop_frames_;
   frames_since_reset_ = 0;
@@ -240,9 +250,13 @@ int LoudnessNormaliser::lookahead_frames() const noexcept {
   return static_cast<int>(std::lround(param(kLookahead) * spec_.sample_rate));
 }
 
-int LoudnessNormaliser::latency() const noexcept { return delay_.delay(); }
+int LoudnessNormaliser::latency() const noexcept {
+  return delay_.delay() + limiter_.latency();
+}
 
-int LoudnessNormaliser::max_latency() const noexcept { return delay_.max_delay(); }
+int LoudnessNormaliser::max_latency() const noexcept {
+  return delay_.max_delay() + limiter_.max_latency();
+}
 
 void LoudnessNormaliser::process(float* const* audio, int frames) noexcept {
   if (take_trigger(kReset)) {
@@ -250,6 +264,7 @@ void LoudnessNormaliser::process(float* const* audio, int frames) noexcept {
     output_blocks_.clear();
   }
   delay_.set_delay(lookahead_frames());
+  limiter_.set_ceiling_dbtp(param(kCeiling));  // glides by itself
   // Work in pieces that end on the detector's 100 ms hops, so each hop's
   // gain decision starts exactly where its block ends.
   for (int done = 0; done < frames;) {
@@ -259,6 +274,7 @@ void LoudnessNormaliser::process(float* const* audio, int frames) noexcept {
     for (int c = 0; c < spec_.channels; ++c) piece[c] = audio[c] + done;
     delay_.process(piece, spec_.channels, n);
     apply_gain(audio, done, n);
+    limiter_.process(piece, n);
     measure(*output_, audio, done, n);
     done += n;
     frames_to_hop_ -= n;

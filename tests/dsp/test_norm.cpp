@@ -11,10 +11,12 @@
 #include <boost/test/unit_test.hpp>
 #include <cmath>
 #include <lacquer/dsp/loudness_normaliser.hpp>
+#include <lacquer/dsp/true_peak_limiter.hpp>
 #include <map>
 
 #include "../common/programme.hpp"
 #include "../common/run_stage.hpp"
+#include "../common/true_peak16.hpp"
 
 using namespace lacquer;
 using Norm = dsp::LoudnessNormaliser;
@@ -28,6 +30,8 @@ struct Settings {
   int speed = Norm::kRadio;
   double target = -23.0;
   double lookahead_s = 1.5;
+  double ceiling_dbtp = -1.0;
+  double max_gain_db = 12.0;
 };
 
 // What the checks read off one run.
@@ -41,7 +45,40 @@ struct Run {
   long pause_points = 0;
   double fastest_gain_db_per_s = 0.0;
   double rate_db_per_s = 0.0;
+  double true_peak_dbtp = -HUGE_VAL;
+  long true_peak_chunks = 0;
 };
+
+// True peak of the output by the independent 16x meter. To keep the test
+// quick it looks at the 100 ms chunks whose sample peak comes within 6 dB of
+// the ceiling (an inter-sample peak 6 dB above its neighbouring samples needs
+// full-scale content at the Nyquist frequency, which the programme does not
+// have), each with 256 samples of context on either side faded in and out so
+// the chunk's edges do not ring.
+void measure_true_peak(const test::Planar& out, double rate, double ceiling_dbtp, Run& r) {
+  const test::TruePeak16 meter;
+  const auto chunk = std::size_t(rate / 10.0);
+  const std::size_t context = 256, fade = 128;
+  const double screen = test::db_to_linear(ceiling_dbtp - 6.0);
+  for (const auto& channel : out) {
+    for (std::size_t begin = 0; begin < channel.size(); begin += chunk) {
+      const std::size_t end = std::min(channel.size(), begin + chunk);
+      double sample_peak = 0.0;
+      for (std::size_t i = begin; i < end; ++i) sample_peak = std::max(sample_peak, double(std::fabs(channel[i])));
+      if (sample_peak < screen) continue;
+      const std::size_t from = begin >= context ? begin - context : 0;
+      const std::size_t to = std::min(channel.size(), end + context);
+      std::vector<float> piece(channel.begin() + long(from), channel.begin() + long(to));
+      for (std::size_t i = 0; i < fade && i < piece.size(); ++i) {
+        const auto w = float(0.5 - 0.5 * std::cos(std::numbers::pi * double(i) / double(fade)));
+        if (from > 0) piece[i] *= w;
+        if (to < channel.size()) piece[piece.size() - 1 - i] *= w;
+      }
+      ++r.true_peak_chunks;
+      r.true_peak_dbtp = std::max(r.true_peak_dbtp, meter.peak_db(piece));
+    }
+  }
+}
 
 bool window_inside_items(const test::Programme& p, long long begin, long long end) {
   if (begin < 0) return false;
@@ -72,6 +109,8 @@ Run run(const Settings& settings) {
   stage.set(Norm::kTarget, float(settings.target));
   stage.set(Norm::kSpeed, float(settings.speed));
   stage.set(Norm::kLookahead, float(settings.lookahead_s));
+  stage.set(Norm::kCeiling, float(settings.ceiling_dbtp));
+  stage.set(Norm::kMaxGain, float(settings.max_gain_db));
   runner->reset();
   r.latency = runner->latency();
   r.rate_db_per_s = Norm::tracking(settings.speed, stage.get(Norm::kRate)).rate_db_per_s;
@@ -134,13 +173,15 @@ Run run(const Settings& settings) {
   if (r.short_term_points > 0) r.short_term_in_tolerance /= double(r.short_term_points);
   ebur128_loudness_global(st, &r.integrated);
   ebur128_destroy(&st);
+  measure_true_peak(p.audio, settings.rate, settings.ceiling_dbtp, r);
   BOOST_TEST_MESSAGE(
       "rate " << settings.rate << " speed " << settings.speed << " latency " << r.latency
               << ": integrated " << r.integrated << " LUFS, short-term within "
               << "2 LU " << 100.0 * r.short_term_in_tolerance << " % of " << r.short_term_points
               << " points, loudest pause " << r.loudest_pause_lufs << " LUFS over "
               << r.pause_points << " points, fastest gain " << r.fastest_gain_db_per_s
-              << " dB/s (limit " << r.rate_db_per_s << ")");
+              << " dB/s (limit " << r.rate_db_per_s << "), true peak " << r.true_peak_dbtp
+              << " dBTP over " << r.true_peak_chunks << " chunks");
   return r;
 }
 
@@ -150,9 +191,11 @@ const Run& long_run() {
   return r;
 }
 
-// A shorter one at 48 kHz.
+// A shorter one at 48 kHz, at a streaming target (-14 LUFS) where the
+// ceiling is reached often.
 const Run& run_48k() {
-  static const Run r = run(Settings{.rate = 48000.0, .minutes = 3.0});
+  static const Run r =
+      run(Settings{.rate = 48000.0, .minutes = 3.0, .target = -14.0, .max_gain_db = 20.0});
   return r;
 }
 
@@ -223,6 +266,17 @@ BOOST_AUTO_TEST_CASE(pauses_stay_below_minus_70_lufs_momentary) {
 
 // Issue 9: the gain never changes faster than the speed allows. The meter is
 // a float: 1e-4 dB/s of slack for its rounding.
+// Issue 9: true peak, measured 16x oversampled by a meter independent of the
+// limiter's detector, at most 0.1 dB above the ceiling.
+BOOST_AUTO_TEST_CASE(true_peak_at_most_ceiling_plus_0_1_db) {
+  for (const Run* r : {&long_run(), &run_48k()}) {
+    BOOST_TEST_CONTEXT("rate " << r->settings.rate) {
+      BOOST_TEST_REQUIRE(r->true_peak_chunks > 0);
+      BOOST_TEST(r->true_peak_dbtp <= r->settings.ceiling_dbtp + 0.1);
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(gain_never_moves_faster_than_the_speed_on_the_programme) {
   for (const Run* r : {&long_run(), &run_48k()}) {
     BOOST_TEST_CONTEXT("rate " << r->settings.rate) {
@@ -291,23 +345,29 @@ BOOST_AUTO_TEST_CASE(gain_follows_a_level_step_at_the_configured_rate) {
   }
 }
 
-// Latency is the lookahead, reported in frames at every rate.
-BOOST_AUTO_TEST_CASE(latency_is_the_lookahead) {
+// Latency is the lookahead plus the true-peak limiter's, reported in frames
+// at every rate, and an impulse comes out exactly that late.
+BOOST_AUTO_TEST_CASE(latency_is_the_lookahead_plus_the_limiter) {
   for (double rate : {22050.0, 44100.0, 48000.0, 96000.0, 192000.0}) {
+    dsp::TruePeakLimiter limiter;
+    limiter.prepare(rate, 2, 1024);
     for (float lookahead : {0.0f, 0.25f, 3.0f}) {
       BOOST_TEST_CONTEXT("rate " << rate << " lookahead " << lookahead) {
         auto runner = test::make_runner("norm", rate, 2, 1024);
         runner->stage().set(Norm::kLookahead, lookahead);
         std::vector<float> left(1024, 0.0f), right(1024, 0.0f);
-        left[0] = right[0] = 0.5f;
+        left[0] = right[0] = 0.25f;
         float* ptrs[] = {left.data(), right.data()};
         runner->process(ptrs, 1024);
-        BOOST_TEST(runner->latency() == int(std::lround(lookahead * rate)));
-        BOOST_TEST(runner->stage().max_latency() >= int(3.0 * rate));
-        if (runner->latency() < 1024) {
-          // The impulse comes out exactly `latency` frames late.
-          BOOST_TEST(left[std::size_t(runner->latency())] != 0.0f);
-          BOOST_TEST(std::fabs(left[std::size_t(runner->latency())]) <= 0.5f);
+        const int expected = int(std::lround(lookahead * rate)) + limiter.latency();
+        BOOST_TEST(runner->latency() == expected);
+        BOOST_TEST(runner->stage().max_latency() >= int(3.0 * rate) + limiter.latency());
+        if (expected < 1024) {
+          const auto at = std::size_t(expected);
+          BOOST_TEST(left[at] == 0.25f, boost::test_tools::tolerance(1e-4f));
+          for (std::size_t i = 0; i < 1024; ++i) {
+            if (i != at) BOOST_TEST_REQUIRE(std::fabs(left[i]) < 1e-3f);
+          }
         }
       }
     }

@@ -1,8 +1,9 @@
 // Live loudness normaliser (element masternorm, LV2 urn:lacquer:norm): one
 // pass, for broadcast and streaming radio.
 //
-//   input ─┬─────────────── lookahead delay ── gain ── output meter ── out
-//          └─ K-weighted momentary blocks ── tracker ── gain computer ┘
+//   input ─┬──────────── lookahead delay ── gain ── true-peak limiter ── out
+//          └─ K-weighted momentary blocks ── tracker ── gain computer ┘     │
+//                                                          output meters ───┘
 //
 // The input is measured in BS.1770 momentary blocks (400 ms, every 100 ms,
 // channel weights from the layout). A LoudnessTracker turns the recent blocks
@@ -12,13 +13,16 @@
 // the gate (silence, pauses) freeze the gain, so noise is never pumped up; a
 // pause longer than kNewItemS starts the estimate afresh for the next item.
 // The lookahead delays the audio, not the measurement, so the gain is already
-// moving when a change of level reaches the output.
+// moving when a change of level reaches the output. The TruePeakLimiter
+// (masterlimiter's DSP) then holds the ceiling; latency is the lookahead plus
+// the limiter's.
 #pragma once
 
 #include <lacquer/dsp/delay_line.hpp>
 #include <lacquer/dsp/loudness_meter.hpp>
 #include <lacquer/dsp/loudness_tracker.hpp>
 #include <lacquer/dsp/stage.hpp>
+#include <lacquer/dsp/true_peak_limiter.hpp>
 #include <memory>
 #include <vector>
 
@@ -43,6 +47,7 @@ class LoudnessNormaliser final : public Stage {
 
   enum Index : int {
     kTarget,
+    kCeiling,
     kMaxGain,
     kMaxAttenuation,
     kSpeed,
@@ -87,6 +92,7 @@ class LoudnessNormaliser final : public Stage {
   std::vector<float> interleaved_;
   LoudnessTracker tracker_;
   DelayLine delay_;
+  TruePeakLimiter limiter_;  // the same DSP as masterlimiter, at its defaults
 
   int hop_frames_ = 4800;  // 100 ms, libebur128's block hop
   int frames_to_hop_ = 4800;
