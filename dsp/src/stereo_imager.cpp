@@ -58,6 +58,9 @@ constexpr Param kParams[] = {
     {.symbol = "mono_loss", .label = "Mono loss",
      .doc = "Loudness lost when the output is folded to mono, K-weighted as in BS.1770, over about 400 ms.",
      .unit = Unit::lu, .min = 0, .max = 60, .def = 0, .direction = Direction::meter},
+    {.symbol = "safety_width", .label = "Safety width",
+     .doc = "Share of the side signal the width safety lets through: 100 % while it is not narrowing.",
+     .unit = Unit::percent, .min = 0, .max = 100, .def = 100, .direction = Direction::meter},
 };
 static_assert(std::size(kParams) == StereoImager::kTopLevelCount);
 
@@ -280,9 +283,10 @@ void StereoImager::end_chunk() noexcept {
 void StereoImager::process_span(float* left, float* right, int frames) noexcept {
   double mid[kChunk];
   double side[kChunk];
-  float mid_f[kChunk];
-  float side_f[kChunk];
-  float band_f[kBands][kChunk];
+  float* mid_f = scratch_mid_.data();
+  float* side_f = scratch_side_.data();
+  float* band_f[kBands] = {scratch_bands_[0].data(), scratch_bands_[1].data(),
+                           scratch_bands_[2].data()};
   double t[kChunk];  // position of each frame in the chunk, (0, 1]
   for (int i = 0; i < frames; ++i) t[i] = double(phase_ + i + 1) / kChunk;
   auto at = [this, &t](int ctl, int i) {
@@ -302,8 +306,7 @@ void StereoImager::process_span(float* left, float* right, int frames) noexcept 
       mid_f[i] = static_cast<float>(mid[i]);
       side_f[i] = static_cast<float>(side[i]);
     }
-    float* bands[kBands] = {band_f[0], band_f[1], band_f[2]};
-    side_bands_.process(0, side_f, bands, frames);
+    side_bands_.process(0, side_f, band_f, frames);
     for (Biquad& s : mid_allpass_) s.process(mid_f, frames);
     for (int i = 0; i < frames; ++i) {
       const double fade = at(kCtlMultiband, i);
@@ -408,6 +411,7 @@ float StereoImager::meter(int index, int) const noexcept {
   switch (index) {
     case kCorrelation: return static_cast<float>(correlation());
     case kMonoLoss: return static_cast<float>(mono_loss_lu());
+    case kSafetyWidth: return static_cast<float>(100.0 * safety_gain_);
     default: return 0.0f;
   }
 }

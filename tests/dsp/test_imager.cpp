@@ -409,6 +409,7 @@ BOOST_AUTO_TEST_CASE(safety_holds_correlation_at_the_floor) {
     test::Planar audio = independent_noise(96000);
     test::run_blocks(*runner, audio, 512);
     BOOST_TEST(std::fabs(runner->stage().meter(Imager::kCorrelation, -1) + 0.6) < 0.05);
+    BOOST_TEST(runner->stage().meter(Imager::kSafetyWidth, -1) == 100.0f);
   }
   for (float floor : {0.0f, 0.5f}) {
     BOOST_TEST_CONTEXT("floor " << floor) {
@@ -421,6 +422,11 @@ BOOST_AUTO_TEST_CASE(safety_holds_correlation_at_the_floor) {
                                             << imager_of(*runner).safety_gain());
       BOOST_TEST(reading >= floor - 0.02f);
       BOOST_TEST(reading <= floor + 0.1f);
+      // At floor 0 the side must come down to half: (1 - (2g)²) / (1 + (2g)²) = 0.
+      if (floor == 0.0f) {
+        BOOST_TEST(runner->stage().meter(Imager::kSafetyWidth, -1) == 50.0f,
+                   boost::test_tools::tolerance(0.05f));
+      }
       BOOST_TEST(imager_of(*runner).safety_gain() < 1.0);
     }
   }

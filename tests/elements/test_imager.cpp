@@ -71,7 +71,7 @@ BOOST_AUTO_TEST_CASE(mono_and_surround_fail_with_a_clear_message) {
 
 // The meters arrive as element messages: correlation +1 / -1 within 0.02 for
 // identical and inverted channels, and 3.01 LU of mono loss (±0.1 LU) for two
-// sines 90° apart.
+// sines 90° apart; the safety's width reads 100 % while it is off.
 BOOST_AUTO_TEST_CASE(meters_are_posted_as_element_messages) {
   const double rate = 48000.0;
   const auto noise = test::white_noise(96000, -20.0, 23);
@@ -85,7 +85,9 @@ BOOST_AUTO_TEST_CASE(meters_are_posted_as_element_messages) {
     BOOST_TEST(gst_structure_has_name(s, "masterimager"));
     BOOST_TEST(gst_structure_has_field_typed(s, "correlation", G_TYPE_DOUBLE));
     BOOST_TEST(gst_structure_has_field_typed(s, "mono-loss", G_TYPE_DOUBLE));
+    BOOST_TEST(gst_structure_has_field_typed(s, "safety-width", G_TYPE_DOUBLE));
   }
+  BOOST_TEST(identical.last("safety-width") == 100.0);  // the safety is off
   BOOST_TEST(identical.messages.size() >= 4u);  // 2 s every 500 ms, and one at EOS
   BOOST_TEST(std::fabs(identical.last("correlation") - 1.0) < 0.02);
   BOOST_TEST(std::fabs(identical.last("mono-loss")) < 0.1);

@@ -62,7 +62,7 @@ class StereoImager final : public Stage {
     kBassMono, kBassMonoFrequency,
     kMultiband, kLowCrossover, kHighCrossover,
     kSafety, kMinCorrelation,
-    kCorrelation, kMonoLoss,
+    kCorrelation, kMonoLoss, kSafetyWidth,
     kTopLevelCount,
     kBandWidth = kTopLevelCount,  // band b's width: kBandWidth + b
   };
@@ -105,6 +105,10 @@ class StereoImager final : public Stage {
   std::array<Biquad, 2> mid_allpass_{};   // A(low crossover) * A(high crossover) on M
   LinkwitzRiley8 bass_mono_filter_;       // high side on S, allpass on M
   KWeighting mid_weighting_, side_weighting_;
+  // Float copies of one span of M and S for the filters, and S's bands.
+  std::array<float, kChunk> scratch_mid_{};
+  std::array<float, kChunk> scratch_side_{};
+  std::array<std::array<float, kChunk>, kBands> scratch_bands_{};
 
   // Averages: safety statistics (pre-safety M², S², M·S) and output meters
   // (L², R², L·R, K-weighted M², K-weighted S²). Sums collect one chunk; at
