@@ -35,6 +35,10 @@ constexpr int kExitInterrupted = 130;
 constexpr double kToleranceLu = 0.1;
 constexpr double kAimLu = 0.05;
 constexpr int kMaxRenders = 3;
+// The verify pass reads true peak 4x oversampled; a 16x meter can read up to
+// ~0.2 dB more on broadband content near Nyquist. Keep that much below the
+// ceiling.
+constexpr double kTruePeakMarginDb = 0.2;
 
 int fail(const std::string& message, int code = kExitFailed) {
   std::fprintf(stderr, "lacquer: %s\n", message.c_str());
@@ -314,7 +318,9 @@ int command_master(const std::vector<std::string>& args) {
   settings.rate = rate;
   settings.channels = in.channels;
   settings.genre = genre;
-  settings.ceiling_dbtp = ceiling_dbtp;
+  // Lossy codecs overshoot the limiter's ceiling after decoding by a few tenths
+  // of a dB; start with that much headroom (the verify loop adds more if needed).
+  settings.ceiling_dbtp = format->lossy ? ceiling_dbtp - 0.5 : ceiling_dbtp;
   settings.pre_gain_db = std::clamp(presets::kReferenceLufs - in.integrated_lufs, -60.0, 60.0);
   // What the dynamics take off is learnt from the first render.
   settings.gain_db = std::clamp(target_lufs - in.integrated_lufs - settings.pre_gain_db, -60.0, 60.0);
@@ -337,7 +343,8 @@ int command_master(const std::vector<std::string>& args) {
       std::fprintf(stderr, "lacquer: debug: %s\n", rendered.pipeline.c_str());
     }
     // Measure what was written, decoded again: the promise holds for the file.
-    const MeasureOutcome after = measure_file(temp.string(), progress ? "verify" : "");
+    const MeasureOutcome after = measure_file(temp.string(), progress ? "verify" : "", true,
+                                              rate > 0 ? rate : in.rate);
     if (after.interrupted || interrupted()) {
       discard();
       return fail("interrupted; nothing written", kExitInterrupted);
@@ -351,23 +358,34 @@ int command_master(const std::vector<std::string>& args) {
     renders.push_back({settings.gain_db, settings.ceiling_dbtp, out.integrated_lufs,
                        out.true_peak_dbtp, rendered.wall_seconds, after.wall_seconds});
     const double error_lu = target_lufs - out.integrated_lufs;
-    const double peak_excess_db = out.true_peak_dbtp - ceiling_dbtp;
+    const double peak_excess_db = out.true_peak_dbtp - (ceiling_dbtp - kTruePeakMarginDb);
     if (std::abs(error_lu) <= kAimLu && peak_excess_db <= 0.0) break;
     if (pass == kMaxRenders) break;
-    // Secant step on gain -> output loudness: the limiter makes it less than
-    // 1 dB per dB once it works hard.
+    // A lossy encoder's overshoot (or the limiter's own): lower the ceiling.
+    if (peak_excess_db > 0.0) settings.ceiling_dbtp -= 1.5 * peak_excess_db + 0.05;
+    // A limiter is scale-invariant: limiting at (ceiling - d) is limiting at
+    // the ceiling with d dB more drive, then turning down by d. So every
+    // render is a point on one curve - loudness at the nominal ceiling
+    // against drive - and a secant step on it sets gain and ceiling together.
+    auto drive_of = [&](const RenderRecord& r) {
+      return r.gain_db + (ceiling_dbtp - r.ceiling_dbtp);
+    };
+    auto nominal_of = [&](const RenderRecord& r) {
+      return r.integrated_lufs + (ceiling_dbtp - r.ceiling_dbtp);
+    };
+    // Below 1 dB per dB once the limiter works hard.
     double slope = 1.0;
     if (renders.size() >= 2) {
       const RenderRecord& a = renders[renders.size() - 2];
       const RenderRecord& b = renders.back();
-      if (std::abs(b.gain_db - a.gain_db) > 1e-3) {
-        slope = std::clamp((b.integrated_lufs - a.integrated_lufs) / (b.gain_db - a.gain_db),
-                           0.2, 1.0);
+      if (std::abs(drive_of(b) - drive_of(a)) > 1e-3) {
+        slope = std::clamp((nominal_of(b) - nominal_of(a)) / (drive_of(b) - drive_of(a)), 0.2, 1.0);
       }
     }
-    settings.gain_db = std::clamp(settings.gain_db + error_lu / slope, -60.0, 60.0);
-    // A lossy encoder's overshoot: lower the limiter ceiling by as much.
-    if (peak_excess_db > 0.0) settings.ceiling_dbtp -= peak_excess_db + 0.05;
+    const double offset_db = ceiling_dbtp - settings.ceiling_dbtp;
+    const RenderRecord& last = renders.back();
+    const double drive = drive_of(last) + (target_lufs + offset_db - nominal_of(last)) / slope;
+    settings.gain_db = std::clamp(drive - offset_db, -60.0, 60.0);
   }
 
   fs::rename(temp, out_path, ec);
@@ -426,9 +444,21 @@ int command_master(const std::vector<std::string>& args) {
   return 0;
 }
 
+// GLib warnings from inside GStreamer elements (e.g. audioconvert on a
+// layout it cannot map) are for developers: the command says what went wrong
+// in its own one line. LACQUER_DEBUG=1 shows them.
+GLogWriterOutput quiet_log_writer(GLogLevelFlags level, const GLogField* fields, gsize n_fields,
+                                  gpointer user_data) {
+  if ((level & G_LOG_LEVEL_ERROR) != 0 || std::getenv("LACQUER_DEBUG") != nullptr) {
+    return g_log_writer_default(level, fields, n_fields, user_data);
+  }
+  return G_LOG_WRITER_HANDLED;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  g_log_set_writer_func(quiet_log_writer, nullptr, nullptr);
   std::string error;
   if (!init_gstreamer(&argc, &argv, error)) return fail(error);
   install_interrupt_handlers();

@@ -40,8 +40,11 @@ struct MeasureOutcome {
   double wall_seconds = 0.0;
 };
 
-// Decodes `path` (any format GStreamer can read) and measures it.
-MeasureOutcome measure_file(const std::string& path, const std::string& progress_label);
+// Decodes `path` (any format GStreamer can read) and measures it. With
+// `precise_true_peak` the true peak is also read on a 4x upsampled copy
+// (4 * `rate_hint`, the file's rate), at the cost of a slower pass.
+MeasureOutcome measure_file(const std::string& path, const std::string& progress_label,
+                            bool precise_true_peak = false, int rate_hint = 48000);
 
 inline constexpr int kMaxChannels = 8;
 

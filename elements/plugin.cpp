@@ -1,5 +1,6 @@
 // The `lacquer` GStreamer plugin: one element per dsp stage, registered from
 // the stage table. Nothing else happens here.
+#include "chain_element.hpp"
 #include "common/stage_element.hpp"
 
 #include <lacquer/dsp/registry.hpp>
@@ -13,6 +14,7 @@ static gboolean plugin_init(GstPlugin* plugin) {
   for (const lacquer::dsp::StageEntry& entry : lacquer::dsp::stages()) {
     ok = lacquer::gst::register_stage_element(plugin, entry) && ok;
   }
+  ok = lacquer::gst::register_chain_element(plugin) && ok;
   return ok;
 }
 

@@ -1,0 +1,223 @@
+/**
+ * masterchain: eq -> comp -> mbcomp -> imager -> limiter -> dither as one bin.
+ *
+ *   gst-launch-1.0 filesrc location=mix.flac ! decodebin ! audioconvert ! \
+ *       masterchain preset=pop ceiling=-1 bits=16 limiter::release=80 ! \
+ *       audio/x-raw,format=S16LE ! wavenc ! filesink location=master.wav
+ *
+ * The children are the stage elements of this plugin (those this build has),
+ * named after their stage: any of their properties is reachable through
+ * GstChildProxy ("comp::threshold", "mbcomp::band1::ratio"). Each stage is
+ * switched with its own `bypass`, which keeps its latency, so the chain's
+ * latency - the sum its children report to the LATENCY query - never moves.
+ * `preset` applies a genre preset from presets/presets.hpp: the stages it
+ * names are switched in with its settings, the others are bypassed; the
+ * limiter and the dither always run.
+ */
+#include "chain_element.hpp"
+
+#include "../presets/presets.hpp"
+
+#include <string>
+#include <string_view>
+
+GST_DEBUG_CATEGORY_STATIC(lacquer_chain_debug);
+#define GST_CAT_DEFAULT lacquer_chain_debug
+
+namespace lacquer::gst {
+namespace {
+
+// Chain order. The limiter and the dither are never bypassed by a preset.
+constexpr std::string_view kStages[] = {"eq", "comp", "mbcomp", "imager", "limiter", "dither"};
+constexpr double kDefaultCeilingDbtp = -1.0;
+constexpr int kDefaultBits = 24;
+
+struct LacquerChain {
+  GstBin parent;
+  std::string* preset;  // owned; GObject instances are not C++ objects
+  double ceiling_dbtp;
+  int bits;
+};
+
+struct LacquerChainClass {
+  GstBinClass parent_class;
+};
+
+enum { PROP_0, PROP_PRESET, PROP_CEILING, PROP_BITS };
+
+GType chain_get_type();
+#define LACQUER_CHAIN(obj) (G_TYPE_CHECK_INSTANCE_CAST((obj), chain_get_type(), LacquerChain))
+
+G_DEFINE_TYPE(LacquerChain, chain, GST_TYPE_BIN)
+
+GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
+    "sink", GST_PAD_SINK, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS("audio/x-raw, format=(string){ F32LE, F64LE }, layout=(string)interleaved"));
+GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
+    "src", GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS("audio/x-raw, format=(string){ F32LE, F64LE, S16LE, S24LE, S32LE }, "
+                    "layout=(string)interleaved"));
+
+GstElement* child(LacquerChain* self, std::string_view stage) {
+  return gst_bin_get_by_name(GST_BIN(self), std::string(stage).c_str());
+}
+
+void set_child_arg(LacquerChain* self, std::string_view stage, const char* property,
+                   const char* value) {
+  if (GstElement* element = child(self, stage)) {
+    if (g_object_class_find_property(G_OBJECT_GET_CLASS(element), property) != nullptr) {
+      gst_util_set_object_arg(G_OBJECT(element), property, value);
+    }
+    gst_object_unref(element);
+  }
+}
+
+bool apply_preset(LacquerChain* self, const presets::Genre& genre) {
+  for (std::string_view stage : kStages) {
+    if (stage == "limiter" || stage == "dither") continue;
+    bool named = false;
+    for (const presets::Setting& s : genre.settings) named = named || s.stage == stage;
+    set_child_arg(self, stage, "bypass", named ? "false" : "true");
+  }
+  for (const presets::Setting& s : genre.settings) {
+    const std::string path = std::string(s.stage) + "::" + std::string(s.property);
+    GObject* target = nullptr;
+    GParamSpec* spec = nullptr;
+    if (!gst_child_proxy_lookup(GST_CHILD_PROXY(self), path.c_str(), &target, &spec)) {
+      GST_DEBUG_OBJECT(self, "preset %s: no %s in this build", std::string(genre.name).c_str(),
+                       path.c_str());
+      continue;
+    }
+    gst_util_set_object_arg(target, spec->name, std::string(s.value).c_str());
+    g_object_unref(target);
+  }
+  return true;
+}
+
+void chain_set_property(GObject* object, guint id, const GValue* value, GParamSpec* pspec) {
+  LacquerChain* self = LACQUER_CHAIN(object);
+  switch (id) {
+    case PROP_PRESET: {
+      const char* name = g_value_get_string(value);
+      const presets::Genre* genre = presets::find_genre(name != nullptr ? name : "");
+      if (genre == nullptr) {
+        g_warning("masterchain: unknown preset '%s'; keeping '%s'", name != nullptr ? name : "",
+                  self->preset->c_str());
+        break;
+      }
+      *self->preset = std::string(genre->name);
+      apply_preset(self, *genre);
+      break;
+    }
+    case PROP_CEILING: {
+      self->ceiling_dbtp = g_value_get_double(value);
+      if (GstElement* limiter = child(self, "limiter")) {
+        g_object_set(limiter, "ceiling", self->ceiling_dbtp, nullptr);
+        gst_object_unref(limiter);
+      }
+      break;
+    }
+    case PROP_BITS: {
+      self->bits = g_value_get_int(value);
+      set_child_arg(self, "dither", "bits", std::to_string(self->bits).c_str());
+      break;
+    }
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+  }
+}
+
+void chain_get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
+  LacquerChain* self = LACQUER_CHAIN(object);
+  switch (id) {
+    case PROP_PRESET: g_value_set_string(value, self->preset->c_str()); break;
+    case PROP_CEILING: g_value_set_double(value, self->ceiling_dbtp); break;
+    case PROP_BITS: g_value_set_int(value, self->bits); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+  }
+}
+
+void chain_finalize(GObject* object) {
+  delete LACQUER_CHAIN(object)->preset;
+  G_OBJECT_CLASS(chain_parent_class)->finalize(object);
+}
+
+void chain_init(LacquerChain* self) {
+  self->preset = new std::string(presets::kDefaultGenre);
+  self->ceiling_dbtp = kDefaultCeilingDbtp;
+  self->bits = kDefaultBits;
+  GstElement* first = nullptr;
+  GstElement* last = nullptr;
+  for (std::string_view stage : kStages) {
+    const std::string factory = "master" + std::string(stage);
+    GstElement* element = gst_element_factory_make(factory.c_str(), std::string(stage).c_str());
+    if (element == nullptr) continue;  // a stage this build does not have
+    gst_bin_add(GST_BIN(self), element);
+    if (last != nullptr && !gst_element_link(last, element)) {
+      GST_ERROR_OBJECT(self, "cannot link %s", factory.c_str());
+    }
+    if (first == nullptr) first = element;
+    last = element;
+  }
+  if (first == nullptr) return;
+  GstPad* sink = gst_element_get_static_pad(first, "sink");
+  GstPad* src = gst_element_get_static_pad(last, "src");
+  gst_element_add_pad(GST_ELEMENT(self), gst_ghost_pad_new_from_template(
+                                             "sink", sink, gst_static_pad_template_get(&sink_template)));
+  gst_element_add_pad(GST_ELEMENT(self), gst_ghost_pad_new_from_template(
+                                             "src", src, gst_static_pad_template_get(&src_template)));
+  gst_object_unref(sink);
+  gst_object_unref(src);
+  set_child_arg(self, "limiter", "ceiling", "-1");
+  set_child_arg(self, "dither", "bits", std::to_string(kDefaultBits).c_str());
+  apply_preset(self, *presets::find_genre(presets::kDefaultGenre));
+}
+
+void chain_class_init(LacquerChainClass* klass) {
+  GObjectClass* object_class = G_OBJECT_CLASS(klass);
+  GstElementClass* element_class = GST_ELEMENT_CLASS(klass);
+  object_class->set_property = chain_set_property;
+  object_class->get_property = chain_get_property;
+  object_class->finalize = chain_finalize;
+
+  std::string genres;
+  for (const presets::Genre& g : presets::kGenres) {
+    genres += (genres.empty() ? "" : ", ") + std::string(g.name);
+  }
+  const std::string preset_blurb =
+      "Genre preset: switches in the stages it names with its settings and bypasses the others (" +
+      genres + ").";
+  g_object_class_install_property(
+      object_class, PROP_PRESET,
+      g_param_spec_string("preset", "Preset", g_intern_string(preset_blurb.c_str()),
+                          std::string(presets::kDefaultGenre).c_str(),
+                          GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
+  g_object_class_install_property(
+      object_class, PROP_CEILING,
+      g_param_spec_double("ceiling", "Ceiling",
+                          "True-peak ceiling of the limiter (limiter::ceiling). Unit: dBTP, -20 to 0.",
+                          -20.0, 0.0, kDefaultCeilingDbtp,
+                          GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
+  g_object_class_install_property(
+      object_class, PROP_BITS,
+      g_param_spec_int("bits", "Bits",
+                       "Word length the dither quantises to (dither::bits). Unit: bits, 8 to 24.", 8,
+                       24, kDefaultBits, GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
+
+  gst_element_class_add_static_pad_template(element_class, &sink_template);
+  gst_element_class_add_static_pad_template(element_class, &src_template);
+  gst_element_class_set_static_metadata(
+      element_class, "Lacquer Mastering Chain", "Filter/Effect/Audio",
+      "EQ, compressor, multiband compressor, stereo imager, true-peak limiter and dither in one "
+      "bin, each stage switchable, with genre presets",
+      "Lacquer");
+}
+
+}  // namespace
+
+gboolean register_chain_element(GstPlugin* plugin) {
+  GST_DEBUG_CATEGORY_INIT(lacquer_chain_debug, "masterchain", 0, "Lacquer mastering chain");
+  return gst_element_register(plugin, "masterchain", GST_RANK_NONE, chain_get_type());
+}
+
+}  // namespace lacquer::gst
