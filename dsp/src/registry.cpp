@@ -2,6 +2,7 @@
 
 #include <lacquer/dsp/compressor.hpp>
 #include <lacquer/dsp/dither.hpp>
+#include <lacquer/dsp/equalizer.hpp>
 #include <lacquer/dsp/limiter_stage.hpp>
 #include <lacquer/dsp/loudness_meter.hpp>
 #include <lacquer/dsp/loudness_normaliser.hpp>
@@ -20,6 +21,7 @@ std::unique_ptr<Stage> create() {
 
 // One line per stage; the order is the order of the mastering chain.
 const std::array kStages = {
+    StageEntry{&eq_info(), &create<Equalizer>},
     StageEntry{&comp_info(), &create<Compressor>},
     StageEntry{&mbcomp_info(), &create<MultibandCompressor>},
     StageEntry{&imager_info(), &create<StereoImager>},

@@ -1,0 +1,227 @@
+#include <lacquer/dsp/partitioned_convolver.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+#include <cstring>
+#include <stdexcept>
+
+namespace lacquer::dsp {
+
+PartitionedConvolver::PartitionedConvolver() = default;
+PartitionedConvolver::~PartitionedConvolver() = default;
+
+void PartitionedConvolver::prepare(int inputs, int outputs, int partition, int max_kernel) {
+  if (inputs < 1 || inputs > kMaxPorts || outputs < 1 || outputs > kMaxPorts) {
+    throw std::invalid_argument("convolver supports 1 or 2 inputs and outputs");
+  }
+  inputs_ = inputs;
+  outputs_ = outputs;
+  partition_ = partition;
+  bins_ = partition + 1;
+  parts_ = std::max(1, (max_kernel + partition - 1) / partition);
+  fft_ = std::make_unique<RealFft>(2 * partition);
+  time_ = FftBuffer<float>(static_cast<std::size_t>(2 * partition));
+  spectrum_ = FftBuffer<std::complex<float>>(static_cast<std::size_t>(bins_));
+  const auto spectra = [&](int paths) {
+    return static_cast<std::size_t>(paths) * static_cast<std::size_t>(parts_) *
+           static_cast<std::size_t>(bins_);
+  };
+  fdl_re_.assign(spectra(inputs), 0.0f);
+  fdl_im_.assign(spectra(inputs), 0.0f);
+  acc_re_.assign(static_cast<std::size_t>(bins_), 0.0f);
+  acc_im_.assign(static_cast<std::size_t>(bins_), 0.0f);
+  history_size_ = parts_ * partition + 2 * partition;
+  history_.assign(static_cast<std::size_t>(inputs),
+                  std::vector<float>(static_cast<std::size_t>(history_size_), 0.0f));
+  const int ports = std::max(inputs, outputs);
+  in_block_.assign(static_cast<std::size_t>(ports),
+                   std::vector<float>(static_cast<std::size_t>(partition), 0.0f));
+  out_block_ = in_block_;
+  scratch_.assign(static_cast<std::size_t>(partition), 0.0f);
+  scratch_old_.assign(static_cast<std::size_t>(partition), 0.0f);
+  fade_.resize(static_cast<std::size_t>(partition));
+  for (int n = 0; n < partition; ++n) {
+    fade_[static_cast<std::size_t>(n)] = static_cast<float>(
+        0.5 - 0.5 * std::cos(std::numbers::pi * (n + 1) / partition));
+  }
+  for (KernelSet& set : slots_) {
+    set.paths = {};
+    set.re.assign(spectra(inputs * outputs), 0.0f);
+    set.im.assign(spectra(inputs * outputs), 0.0f);
+  }
+  active_ = 0;
+  previous_ = 1;
+  loading_ = 2;
+  fade_pending_ = fading_ = false;
+  reset();
+}
+
+void PartitionedConvolver::reset() noexcept {
+  std::fill(fdl_re_.begin(), fdl_re_.end(), 0.0f);
+  std::fill(fdl_im_.begin(), fdl_im_.end(), 0.0f);
+  for (auto& h : history_) std::fill(h.begin(), h.end(), 0.0f);
+  for (auto& b : in_block_) std::fill(b.begin(), b.end(), 0.0f);
+  for (auto& b : out_block_) std::fill(b.begin(), b.end(), 0.0f);
+  fdl_head_ = 0;
+  history_pos_ = 0;
+  fill_ = 0;
+  fade_pending_ = fading_ = false;
+}
+
+std::size_t PartitionedConvolver::spectrum_offset(int output, int input, int part) const noexcept {
+  return (static_cast<std::size_t>(output * inputs_ + input) * static_cast<std::size_t>(parts_) +
+          static_cast<std::size_t>(part)) *
+         static_cast<std::size_t>(bins_);
+}
+
+void PartitionedConvolver::begin_kernels() noexcept { slots_[loading_].paths = {}; }
+
+void PartitionedConvolver::set_kernel(int output, int input, const float* taps, int count) noexcept {
+  KernelSet& set = slots_[loading_];
+  set.paths[output][input] = {PathKind::kernel, 0, 1.0f};
+  // The 1 / (2 P) of the unnormalised inverse FFT is folded into the kernel.
+  const float scale = 1.0f / static_cast<float>(2 * partition_);
+  for (int part = 0; part < parts_; ++part) {
+    time_.clear();
+    const int first = part * partition_;
+    const int n = std::clamp(count - first, 0, partition_);
+    for (int i = 0; i < n; ++i) time_[static_cast<std::size_t>(i)] = taps[first + i] * scale;
+    fft_->forward(time_.data(), spectrum_.data());
+    const std::size_t at = spectrum_offset(output, input, part);
+    for (int k = 0; k < bins_; ++k) {
+      set.re[at + static_cast<std::size_t>(k)] = spectrum_[static_cast<std::size_t>(k)].real();
+      set.im[at + static_cast<std::size_t>(k)] = spectrum_[static_cast<std::size_t>(k)].imag();
+    }
+  }
+}
+
+void PartitionedConvolver::set_delay(int output, int input, int delay, float gain) noexcept {
+  slots_[loading_].paths[output][input] = {PathKind::delay,
+                                           std::clamp(delay, 0, parts_ * partition_), gain};
+}
+
+void PartitionedConvolver::commit_kernels(bool crossfade) noexcept {
+  if (fade_pending_) {
+    // The set committed before this one was never heard: replace it, and
+    // keep fading from the one that is playing.
+    std::swap(active_, loading_);
+    return;
+  }
+  const int heard = active_;
+  active_ = loading_;
+  loading_ = previous_;
+  previous_ = heard;
+  fade_pending_ = crossfade;
+}
+
+void PartitionedConvolver::process(float* const* audio, int frames) noexcept {
+  const int ports = std::max(inputs_, outputs_);
+  for (int done = 0; done < frames;) {
+    const int n = std::min(frames - done, partition_ - fill_);
+    for (int c = 0; c < ports; ++c) {
+      float* x = audio[c] + done;
+      if (c < inputs_) std::memcpy(in_block_[c].data() + fill_, x, sizeof(float) * std::size_t(n));
+      if (c < outputs_) std::memcpy(x, out_block_[c].data() + fill_, sizeof(float) * std::size_t(n));
+    }
+    fill_ += n;
+    done += n;
+    if (fill_ == partition_) {
+      process_partition();
+      fill_ = 0;
+    }
+  }
+}
+
+void PartitionedConvolver::process_partition() noexcept {
+  const int p = partition_;
+  // History and the frequency-domain delay line take the new partition.
+  fdl_head_ = fdl_head_ + 1 == parts_ ? 0 : fdl_head_ + 1;
+  for (int i = 0; i < inputs_; ++i) {
+    float* h = history_[i].data();
+    std::memcpy(h + history_pos_, in_block_[i].data(), sizeof(float) * std::size_t(p));
+    // Overlap-save frame: the previous partition, then this one.
+    const int prev = history_pos_ >= p ? history_pos_ - p : history_pos_ - p + history_size_;
+    std::memcpy(time_.data(), h + prev, sizeof(float) * std::size_t(p));
+    std::memcpy(time_.data() + p, h + history_pos_, sizeof(float) * std::size_t(p));
+    fft_->forward(time_.data(), spectrum_.data());
+    const std::size_t at = (static_cast<std::size_t>(i) * static_cast<std::size_t>(parts_) +
+                            static_cast<std::size_t>(fdl_head_)) *
+                           static_cast<std::size_t>(bins_);
+    for (int k = 0; k < bins_; ++k) {
+      fdl_re_[at + static_cast<std::size_t>(k)] = spectrum_[static_cast<std::size_t>(k)].real();
+      fdl_im_[at + static_cast<std::size_t>(k)] = spectrum_[static_cast<std::size_t>(k)].imag();
+    }
+  }
+  fading_ = fade_pending_;
+  fade_pending_ = false;
+  for (int o = 0; o < outputs_; ++o) {
+    float* out = out_block_[o].data();
+    render(slots_[active_], o, out);
+    if (fading_) {
+      render(slots_[previous_], o, scratch_old_.data());
+      // Raised-cosine crossfade: no corner in the gain at either end, so
+      // the change adds nothing broadband.
+      const float* fade = fade_.data();
+      for (int n = 0; n < p; ++n) {
+        const float old = scratch_old_[static_cast<std::size_t>(n)];
+        out[n] = old + fade[n] * (out[n] - old);
+      }
+    }
+  }
+  fading_ = false;
+  history_pos_ += p;
+  if (history_pos_ + p > history_size_) history_pos_ = 0;
+}
+
+void PartitionedConvolver::render(const KernelSet& set, int output, float* out) noexcept {
+  const int p = partition_;
+  bool any_kernel = false;
+  float* acc_re = acc_re_.data();
+  float* acc_im = acc_im_.data();
+  for (int i = 0; i < inputs_; ++i) {
+    if (set.paths[output][i].kind != PathKind::kernel) continue;
+    if (!any_kernel) {
+      std::fill(acc_re_.begin(), acc_re_.end(), 0.0f);
+      std::fill(acc_im_.begin(), acc_im_.end(), 0.0f);
+      any_kernel = true;
+    }
+    int slot = fdl_head_;
+    for (int part = 0; part < parts_; ++part) {
+      const std::size_t x_at = (static_cast<std::size_t>(i) * static_cast<std::size_t>(parts_) +
+                                static_cast<std::size_t>(slot)) *
+                               static_cast<std::size_t>(bins_);
+      const float* xr = fdl_re_.data() + x_at;
+      const float* xi = fdl_im_.data() + x_at;
+      const std::size_t h_at = spectrum_offset(output, i, part);
+      const float* hr = set.re.data() + h_at;
+      const float* hi = set.im.data() + h_at;
+      for (int k = 0; k < bins_; ++k) {
+        acc_re[k] += xr[k] * hr[k] - xi[k] * hi[k];
+        acc_im[k] += xr[k] * hi[k] + xi[k] * hr[k];
+      }
+      slot = slot == 0 ? parts_ - 1 : slot - 1;
+    }
+  }
+  if (any_kernel) {
+    for (int k = 0; k < bins_; ++k) spectrum_[static_cast<std::size_t>(k)] = {acc_re[k], acc_im[k]};
+    fft_->inverse(spectrum_.data(), time_.data());
+    std::memcpy(out, time_.data() + p, sizeof(float) * std::size_t(p));
+  } else {
+    std::fill(out, out + p, 0.0f);
+  }
+  // Delay paths: y[n] = g x[n - P - d], read straight from the history.
+  for (int i = 0; i < inputs_; ++i) {
+    const Path& path = set.paths[output][i];
+    if (path.kind != PathKind::delay) continue;
+    const float* h = history_[i].data();
+    int pos = history_pos_ - path.delay;
+    while (pos < 0) pos += history_size_;
+    for (int n = 0; n < p; ++n) {
+      out[n] += path.gain == 1.0f ? h[pos] : path.gain * h[pos];
+      pos = pos + 1 == history_size_ ? 0 : pos + 1;
+    }
+  }
+}
+
+}  // namespace lacquer::dsp
