@@ -8,13 +8,15 @@
 namespace lacquer::dsp {
 namespace {
 
-constexpr double kMeterAverageS = 0.4;     // as long as BS.1770's momentary window
-constexpr double kSafetyAverageS = 0.1;    // what the safety looks at
-constexpr double kSafetyAttackS = 0.01;    // narrowing follows within a few chunks
-constexpr double kSafetyReleaseS = 0.5;    // widening back is slow, so it does not pump
-constexpr double kSilentPower = 1e-12;     // -120 dB: below this, meters read 0
+constexpr double kMeterAverageS = 0.4;   // as long as BS.1770's momentary window
+constexpr double kSafetyAverageS = 0.1;  // what the safety looks at
+constexpr double kSafetyAttackS = 0.01;  // narrowing follows within a few chunks
+constexpr double kSafetyReleaseS = 0.5;  // widening back is slow, so it does not pump
+constexpr double kSilentPower = 1e-12;   // -120 dB: below this, meters read 0
 constexpr double kMaxMonoLossLu = 60.0;
 
+// One parameter per paragraph reads better than one field per line.
+// clang-format off
 constexpr Param kParams[] = {
     {.symbol = "width", .label = "Width",
      .doc = "Stereo width: 0 % folds to mono, 100 % leaves the image unchanged, 200 % doubles the side signal.",
@@ -62,13 +64,16 @@ constexpr Param kParams[] = {
      .doc = "Share of the side signal the width safety lets through: 100 % while it is not narrowing.",
      .unit = Unit::percent, .min = 0, .max = 100, .def = 100, .direction = Direction::meter},
 };
+// clang-format on
 static_assert(std::size(kParams) == StereoImager::kTopLevelCount);
 
+// clang-format off
 constexpr Param kBandParams[] = {
     {.symbol = "width", .label = "Width",
      .doc = "Width of this band's side signal when per-band width is on (band 1 low, 2 mid, 3 high).",
      .unit = Unit::percent, .min = 0, .max = 200, .def = 100, .smoothing_ms = 20},
 };
+// clang-format on
 
 constexpr ParamGroup kGroups[] = {
     {.prefix = "band", .label = "Band", .count = StereoImager::kBands, .params = kBandParams},
@@ -79,13 +84,15 @@ constexpr int kLv2Channels[] = {2};
 constexpr StageInfo kInfo{
     .symbol = "imager",
     .name = "Lacquer Stereo Imager",
-    .summary = "Stereo width overall and in three bands, bass mono, mid/side gain, balance, "
-               "rotation, correlation and mono-compatibility meters",
+    .summary =
+        "Stereo width overall and in three bands, bass mono, mid/side gain, balance, "
+        "rotation, correlation and mono-compatibility meters",
     .lv2_class = "SpatialPlugin",
     .gst_klass = "Filter/Effect/Audio",
-    .example = "gst-launch-1.0 filesrc location=mix.flac ! decodebin ! audioconvert ! "
-               "masterimager width=130 bass-mono=true bass-mono-freq=120 ! audioconvert ! "
-               "autoaudiosink",
+    .example =
+        "gst-launch-1.0 filesrc location=mix.flac ! decodebin ! audioconvert ! "
+        "masterimager width=130 bass-mono=true bass-mono-freq=120 ! audioconvert ! "
+        "autoaudiosink",
     .params = kParams,
     .groups = kGroups,
     .min_channels = 2,
@@ -179,7 +186,8 @@ StereoImager::Controls StereoImager::controls_now() const noexcept {
   c[kCtlMidGain] = db_to_gain(mid_gain_db_.value());
   c[kCtlSideGain] = db_to_gain(side_gain_db_.value()) * width_.value() / 100.0;
   for (int b = 0; b < kBands; ++b) {
-    c[static_cast<std::size_t>(kCtlBand0 + b)] = band_width_[static_cast<std::size_t>(b)].value() / 100.0;
+    c[static_cast<std::size_t>(kCtlBand0 + b)] =
+        band_width_[static_cast<std::size_t>(b)].value() / 100.0;
   }
   c[kCtlMultiband] = multiband_fade_.value();
   const double angle = rotation_deg_.value() * std::numbers::pi / 180.0;
@@ -242,9 +250,9 @@ void StereoImager::begin_chunk() noexcept {
   from_ = to_;
   const bool filters_moving = bass_mono_log2_hz_.moving() || low_crossover_log2_hz_.moving() ||
                               high_crossover_log2_hz_.moving();
-  for (LinearRamp* ramp : {&width_, &mid_gain_db_, &side_gain_db_, &balance_, &rotation_deg_,
-                           &multiband_fade_, &bass_mono_fade_, &bass_mono_log2_hz_,
-                           &low_crossover_log2_hz_, &high_crossover_log2_hz_}) {
+  for (LinearRamp* ramp :
+       {&width_, &mid_gain_db_, &side_gain_db_, &balance_, &rotation_deg_, &multiband_fade_,
+        &bass_mono_fade_, &bass_mono_log2_hz_, &low_crossover_log2_hz_, &high_crossover_log2_hz_}) {
     ramp->advance(kChunk);
   }
   for (LinearRamp& ramp : band_width_) ramp.advance(kChunk);
@@ -409,10 +417,14 @@ double StereoImager::mono_loss_lu() const noexcept {
 
 float StereoImager::meter(int index, int) const noexcept {
   switch (index) {
-    case kCorrelation: return static_cast<float>(correlation());
-    case kMonoLoss: return static_cast<float>(mono_loss_lu());
-    case kSafetyWidth: return static_cast<float>(100.0 * safety_gain_);
-    default: return 0.0f;
+    case kCorrelation:
+      return static_cast<float>(correlation());
+    case kMonoLoss:
+      return static_cast<float>(mono_loss_lu());
+    case kSafetyWidth:
+      return static_cast<float>(100.0 * safety_gain_);
+    default:
+      return 0.0f;
   }
 }
 

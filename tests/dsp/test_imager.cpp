@@ -76,7 +76,8 @@ MidSideResponses impulse_responses(dsp::StageRunner& runner, std::size_t frames)
 // Log-spaced frequencies from `low` to `high`.
 std::vector<double> log_frequencies(double low, double high, int count) {
   std::vector<double> f(static_cast<std::size_t>(count));
-  for (int i = 0; i < count; ++i) f[std::size_t(i)] = low * std::pow(high / low, double(i) / (count - 1));
+  for (int i = 0; i < count; ++i)
+    f[std::size_t(i)] = low * std::pow(high / low, double(i) / (count - 1));
   return f;
 }
 
@@ -220,8 +221,10 @@ BOOST_AUTO_TEST_CASE(mid_side_gain_balance_and_rotation_do_what_they_say) {
     configure(*runner, {{"balance", 50.0f}});
     test::Planar audio = input;
     test::run_blocks(*runner, audio, 512);
-    BOOST_TEST(test::rms(audio[0]) / test::rms(input[0]) == 0.5, boost::test_tools::tolerance(1e-6));
-    BOOST_TEST(test::rms(audio[1]) / test::rms(input[1]) == 1.0, boost::test_tools::tolerance(1e-6));
+    BOOST_TEST(test::rms(audio[0]) / test::rms(input[0]) == 0.5,
+               boost::test_tools::tolerance(1e-6));
+    BOOST_TEST(test::rms(audio[1]) / test::rms(input[1]) == 1.0,
+               boost::test_tools::tolerance(1e-6));
   }
   {
     auto runner = test::make_runner("imager", 48000.0, 2);
@@ -256,8 +259,10 @@ BOOST_AUTO_TEST_CASE(correlation_meter_reads_plus_one_minus_one_and_zero) {
       {"inverted", {noise, inverted}, -1.0, 0.02},
       {"independent noise", independent_noise(96000), 0.0, 0.05},
       {"sines 60 degrees apart",
-       {test::sine(rate, 1000.0, -12.0, 96000), test::sine(rate, 1000.0, -12.0, 96000, std::numbers::pi / 3)},
-       0.5, 0.02},
+       {test::sine(rate, 1000.0, -12.0, 96000),
+        test::sine(rate, 1000.0, -12.0, 96000, std::numbers::pi / 3)},
+       0.5,
+       0.02},
   };
   for (Case& c : cases) {
     BOOST_TEST_CONTEXT(c.name) {
@@ -288,8 +293,10 @@ BOOST_AUTO_TEST_CASE(mono_loss_reads_0_and_3_lu_within_0_1_lu) {
       {"centred", {noise, noise}, 0.0, 0.1},
       {"independent noise", independent_noise(96000), 10.0 * std::log10(2.0), 0.1},
       {"sines 90 degrees apart",
-       {test::sine(rate, 1000.0, -12.0, 96000), test::sine(rate, 1000.0, -12.0, 96000, std::numbers::pi / 2)},
-       10.0 * std::log10(2.0), 0.1},
+       {test::sine(rate, 1000.0, -12.0, 96000),
+        test::sine(rate, 1000.0, -12.0, 96000, std::numbers::pi / 2)},
+       10.0 * std::log10(2.0),
+       0.1},
       {"inverted", {noise, inverted}, 60.0, 0.1},
   };
   for (Case& c : cases) {
@@ -339,12 +346,14 @@ BOOST_AUTO_TEST_CASE(bass_mono_removes_side_40_db_an_octave_down_and_keeps_mid_f
         BOOST_TEST(worst_mid <= 0.05);
         double worst_side_above = 0.0;
         for (double f : log_frequencies(4.0 * cutoff, top, 12)) {
-          worst_side_above = std::max(worst_side_above, std::fabs(magnitude_db(h.side_to_side, f, rate)));
+          worst_side_above =
+              std::max(worst_side_above, std::fabs(magnitude_db(h.side_to_side, f, rate)));
         }
         BOOST_TEST(worst_side_above <= 0.05);
         BOOST_TEST_MESSAGE("bass mono, rate " << rate << ", cutoff " << cutoff << ": side <= f/2 "
-                           << worst_side_below << " dB, mid deviation " << worst_mid
-                           << " dB, side >= 4f deviation " << worst_side_above << " dB");
+                                              << worst_side_below << " dB, mid deviation "
+                                              << worst_mid << " dB, side >= 4f deviation "
+                                              << worst_side_above << " dB");
       }
     }
   }
@@ -380,7 +389,8 @@ BOOST_AUTO_TEST_CASE(per_band_width_sums_flat_and_narrows_only_its_band) {
       worst = std::max(worst, std::fabs(magnitude_db(h.mid_to_mid, f, flat_rate)));
       worst = std::max(worst, std::fabs(magnitude_db(h.side_to_side, f, flat_rate)));
     }
-    BOOST_TEST_MESSAGE("per-band, all 100 %, rate " << flat_rate << ": deviation " << worst << " dB");
+    BOOST_TEST_MESSAGE("per-band, all 100 %, rate " << flat_rate << ": deviation " << worst
+                                                    << " dB");
     BOOST_TEST(worst <= 0.05, "rate " << flat_rate);
   }
 
@@ -419,7 +429,7 @@ BOOST_AUTO_TEST_CASE(safety_holds_correlation_at_the_floor) {
       test::run_blocks(*runner, audio, 512);
       const float reading = runner->stage().meter(Imager::kCorrelation, -1);
       BOOST_TEST_MESSAGE("safety, floor " << floor << ": correlation " << reading << ", side gain "
-                                            << imager_of(*runner).safety_gain());
+                                          << imager_of(*runner).safety_gain());
       BOOST_TEST(reading >= floor - 0.02f);
       BOOST_TEST(reading <= floor + 0.1f);
       // At floor 0 the side must come down to half: (1 - (2g)²) / (1 + (2g)²) = 0.
@@ -442,9 +452,15 @@ BOOST_AUTO_TEST_CASE(output_and_meters_do_not_depend_on_block_size) {
   for (int block : {1, 37, 512, 4096}) {
     BOOST_TEST_CONTEXT("block " << block) {
       auto runner = test::make_runner("imager", 48000.0, 2, 4096);
-      configure(*runner, {{"width", 150.0f}, {"mid_gain", -1.0f}, {"side_gain", 2.0f},
-                          {"balance", 10.0f}, {"rotation", 5.0f}, {"bass_mono", 1.0f},
-                          {"multiband", 1.0f}, {"safety", 1.0f}, {"min_correlation", 0.2f}});
+      configure(*runner, {{"width", 150.0f},
+                          {"mid_gain", -1.0f},
+                          {"side_gain", 2.0f},
+                          {"balance", 10.0f},
+                          {"rotation", 5.0f},
+                          {"bass_mono", 1.0f},
+                          {"multiband", 1.0f},
+                          {"safety", 1.0f},
+                          {"min_correlation", 0.2f}});
       set_band_width(*runner, 0, 50.0f);
       set_band_width(*runner, 2, 180.0f);
       test::Planar audio = input;
@@ -459,7 +475,8 @@ BOOST_AUTO_TEST_CASE(output_and_meters_do_not_depend_on_block_size) {
       }
       std::size_t differing = 0;
       for (int c = 0; c < 2; ++c) {
-        for (std::size_t i = 0; i < audio[0].size(); ++i) differing += audio[c][i] != reference[c][i];
+        for (std::size_t i = 0; i < audio[0].size(); ++i)
+          differing += audio[c][i] != reference[c][i];
       }
       BOOST_TEST(differing == 0u);
       BOOST_TEST(correlation == reference_correlation);

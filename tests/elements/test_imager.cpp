@@ -32,12 +32,14 @@ BOOST_AUTO_TEST_CASE(neutral_audio_passes_unchanged_length_and_latency_kept) {
   const test::Planar input = independent_noise(48000 + 333);
   for (bool interleaved : {true, false}) {
     BOOST_TEST_CONTEXT((interleaved ? "interleaved" : "planar")) {
-      auto result = test::run_gst("masterimager", input, {.block = 1000, .interleaved = interleaved});
+      auto result =
+          test::run_gst("masterimager", input, {.block = 1000, .interleaved = interleaved});
       BOOST_TEST_REQUIRE(result.error.empty(), result.error);
       BOOST_TEST_REQUIRE(result.output.size() == 2u);
       BOOST_TEST(result.output[0].size() == input[0].size());
       BOOST_TEST(result.first_pts == 0u);
-      BOOST_TEST(result.end_time == gst_util_uint64_scale_round(input[0].size(), GST_SECOND, 48000));
+      BOOST_TEST(result.end_time ==
+                 gst_util_uint64_scale_round(input[0].size(), GST_SECOND, 48000));
       BOOST_TEST(result.timestamps_contiguous);
       BOOST_TEST(result.latency == 0u);
       double worst = 0.0;
@@ -56,7 +58,8 @@ BOOST_AUTO_TEST_CASE(zero_width_gives_identical_channels) {
   auto result = test::run_gst("masterimager width=0", independent_noise(48000));
   BOOST_TEST_REQUIRE(result.error.empty(), result.error);
   std::size_t unequal = 0;
-  for (std::size_t i = 0; i < result.output[0].size(); ++i) unequal += result.output[0][i] != result.output[1][i];
+  for (std::size_t i = 0; i < result.output[0].size(); ++i)
+    unequal += result.output[0][i] != result.output[1][i];
   BOOST_TEST(unequal == 0u);
 }
 
@@ -88,16 +91,16 @@ BOOST_AUTO_TEST_CASE(meters_are_posted_as_element_messages) {
     BOOST_TEST(gst_structure_has_field_typed(s, "safety-width", G_TYPE_DOUBLE));
   }
   BOOST_TEST(identical.last("safety-width") == 100.0);  // the safety is off
-  BOOST_TEST(identical.messages.size() >= 4u);  // 2 s every 500 ms, and one at EOS
+  BOOST_TEST(identical.messages.size() >= 4u);          // 2 s every 500 ms, and one at EOS
   BOOST_TEST(std::fabs(identical.last("correlation") - 1.0) < 0.02);
   BOOST_TEST(std::fabs(identical.last("mono-loss")) < 0.1);
 
   auto opposite = test::run_gst("masterimager", {noise, inverted});
   BOOST_TEST(std::fabs(opposite.last("correlation") + 1.0) < 0.02);
 
-  auto quadrature = test::run_gst(
-      "masterimager", {test::sine(rate, 1000.0, -12.0, 96000),
-                       test::sine(rate, 1000.0, -12.0, 96000, std::numbers::pi / 2)});
+  auto quadrature =
+      test::run_gst("masterimager", {test::sine(rate, 1000.0, -12.0, 96000),
+                                     test::sine(rate, 1000.0, -12.0, 96000, std::numbers::pi / 2)});
   BOOST_TEST(std::fabs(quadrature.last("correlation")) < 0.02);
   BOOST_TEST(std::fabs(quadrature.last("mono-loss") - 10.0 * std::log10(2.0)) < 0.1);
 }

@@ -4,10 +4,9 @@
 
 #include <lacquer/dsp/registry.hpp>
 
+#include "../../lv2/common/ports.hpp"
 #include "gst_run.hpp"
 #include "lv2_run.hpp"
-
-#include "../../lv2/common/ports.hpp"
 
 #include <cmath>
 #include <numbers>
@@ -28,11 +27,11 @@ test::Planar independent_noise(std::size_t frames) {
 // Every feature on, each away from its default; as LV2 port symbols and as the
 // matching gst-launch properties.
 const std::vector<std::pair<std::string, float>> kBusySettings = {
-    {"width", 140.0f},       {"mid_gain", -1.5f},      {"side_gain", 2.0f},
-    {"balance", -12.0f},     {"rotation", 7.0f},       {"bass_mono", 1.0f},
-    {"bass_mono_freq", 150.0f}, {"multiband", 1.0f},   {"low_crossover", 300.0f},
-    {"high_crossover", 5000.0f}, {"safety", 1.0f},     {"min_correlation", 0.1f},
-    {"band1_width", 40.0f},  {"band2_width", 120.0f},  {"band3_width", 170.0f},
+    {"width", 140.0f},           {"mid_gain", -1.5f},     {"side_gain", 2.0f},
+    {"balance", -12.0f},         {"rotation", 7.0f},      {"bass_mono", 1.0f},
+    {"bass_mono_freq", 150.0f},  {"multiband", 1.0f},     {"low_crossover", 300.0f},
+    {"high_crossover", 5000.0f}, {"safety", 1.0f},        {"min_correlation", 0.1f},
+    {"band1_width", 40.0f},      {"band2_width", 120.0f}, {"band3_width", 170.0f},
 };
 const char* kBusyElement =
     "masterimager width=140 mid-gain=-1.5 side-gain=2 balance=-12 rotation=7 bass-mono=true "

@@ -35,7 +35,8 @@ class LinkwitzRiley8 {
     const double b = t.one_minus_cos * 0.5 / t.a0;
     return {b, 2.0 * b, b, t.a1, t.a2};
   }
-  static BiquadCoefficients highpass(double frequency_hz, double sample_rate, int section) noexcept {
+  static BiquadCoefficients highpass(double frequency_hz, double sample_rate,
+                                     int section) noexcept {
     const Terms t = terms(frequency_hz, sample_rate, section);
     const double b = (2.0 - t.one_minus_cos) * 0.5 / t.a0;
     return {b, -2.0 * b, b, t.a1, t.a2};

@@ -58,11 +58,21 @@ class StereoImager final : public Stage {
   static constexpr int kChunk = 32;  // frames per control step
 
   enum Index : int {
-    kWidth, kMidGain, kSideGain, kBalance, kRotation,
-    kBassMono, kBassMonoFrequency,
-    kMultiband, kLowCrossover, kHighCrossover,
-    kSafety, kMinCorrelation,
-    kCorrelation, kMonoLoss, kSafetyWidth,
+    kWidth,
+    kMidGain,
+    kSideGain,
+    kBalance,
+    kRotation,
+    kBassMono,
+    kBassMonoFrequency,
+    kMultiband,
+    kLowCrossover,
+    kHighCrossover,
+    kSafety,
+    kMinCorrelation,
+    kCorrelation,
+    kMonoLoss,
+    kSafetyWidth,
     kTopLevelCount,
     kBandWidth = kTopLevelCount,  // band b's width: kBandWidth + b
   };
@@ -70,8 +80,19 @@ class StereoImager final : public Stage {
  private:
   // What the per-frame path needs, interpolated linearly across a chunk.
   enum Control : int {
-    kCtlMidGain, kCtlSideGain, kCtlBand0, kCtlBand1, kCtlBand2, kCtlMultiband,
-    kCtlCos, kCtlSin, kCtlSafety, kCtlBassMono, kCtlLeftGain, kCtlRightGain, kCtlCount
+    kCtlMidGain,
+    kCtlSideGain,
+    kCtlBand0,
+    kCtlBand1,
+    kCtlBand2,
+    kCtlMultiband,
+    kCtlCos,
+    kCtlSin,
+    kCtlSafety,
+    kCtlBassMono,
+    kCtlLeftGain,
+    kCtlRightGain,
+    kCtlCount
   };
   using Controls = std::array<double, kCtlCount>;
 
@@ -101,9 +122,9 @@ class StereoImager final : public Stage {
   bool multiband_running_ = false;
   bool bass_mono_running_ = false;
 
-  Crossover side_bands_;                  // one channel: S
-  std::array<Biquad, 2> mid_allpass_{};   // A(low crossover) * A(high crossover) on M
-  LinkwitzRiley8 bass_mono_filter_;       // high side on S, allpass on M
+  Crossover side_bands_;                 // one channel: S
+  std::array<Biquad, 2> mid_allpass_{};  // A(low crossover) * A(high crossover) on M
+  LinkwitzRiley8 bass_mono_filter_;      // high side on S, allpass on M
   KWeighting mid_weighting_, side_weighting_;
   // Float copies of one span of M and S for the filters, and S's bands.
   std::array<float, kChunk> scratch_mid_{};
@@ -114,8 +135,15 @@ class StereoImager final : public Stage {
   // (L², R², L·R, K-weighted M², K-weighted S²). Sums collect one chunk; at
   // its end they update one-pole averages.
   enum Stat : int {
-    kStatMid, kStatSide, kStatCross, kStatLeft, kStatRight, kStatLeftRight,
-    kStatLoudMid, kStatLoudSide, kStatCount
+    kStatMid,
+    kStatSide,
+    kStatCross,
+    kStatLeft,
+    kStatRight,
+    kStatLeftRight,
+    kStatLoudMid,
+    kStatLoudSide,
+    kStatCount
   };
   std::array<double, kStatCount> sums_{};
   std::array<double, kStatCount> averages_{};
