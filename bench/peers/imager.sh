@@ -5,10 +5,11 @@
 #
 #   bench/peers/imager.sh [build-dir]     (default: build)
 #
-# Prints one line per tool: wall seconds for the whole file (best of three
-# runs) and the ratio to
-# masterimager (above 1: slower than ours). "decode only" is the pipeline with
-# no processing element, the floor every line includes.
+# Prints one line per tool: CPU (user + system) and wall seconds for the whole
+# file, the best of three runs, and the CPU ratio to masterimager (above 1:
+# costlier than ours). CPU time stays fair on a busy machine where wall time
+# does not. "decode only" is the pipeline without a processing element, the
+# floor every line includes.
 set -eu
 
 build=${1:-build}
@@ -32,16 +33,15 @@ gst-launch-1.0 -q audiointerleave name=mix ! audioconvert ! \
   audiotestsrc wave=pink-noise volume=0.3 num-buffers=2813 samplesperbuffer=1024 ! \
     audio/x-raw,format=F32LE,rate=48000,channels=1 ! mix.
 
-run() {  # run <element description>: prints the best wall seconds of three runs
+run() {  # run <element description>: prints "cpu wall" seconds, the best of three runs
   best=""
   for _ in 1 2 3; do
-    start=$(date +%s.%N)
     # shellcheck disable=SC2086
-    gst-launch-1.0 -q filesrc location="$input" ! wavparse ! audioconvert ! \
-      audio/x-raw,format=F32LE,layout=interleaved ! $1 ! audioconvert ! fakesink sync=false
-    end=$(date +%s.%N)
-    took=$(echo "$end - $start" | bc -l)
-    if [ -z "$best" ] || [ "$(echo "$took < $best" | bc -l)" = 1 ]; then best=$took; fi
+    /usr/bin/time -o "$work/time" -f "%U %S %e" gst-launch-1.0 -q filesrc location="$input" ! \
+      wavparse ! audioconvert ! audio/x-raw,format=F32LE,layout=interleaved ! $1 ! \
+      audioconvert ! fakesink sync=false
+    took=$(awk '{ printf "%.3f %.3f", $1 + $2, $3 }' "$work/time")
+    if [ -z "$best" ] || [ "$(echo "${took% *} < ${best% *}" | bc -l)" = 1 ]; then best=$took; fi
   done
   echo "$best"
 }
@@ -55,10 +55,13 @@ t_ours=$(run "$ours")
 t_tools=$(run "$calf_tools")
 t_bands=$(run "$calf_bands")
 
-line() {  # line <name> <seconds>
-  printf '%-58s %7.2f s   x%.2f of ours\n' "$1" "$2" "$(echo "$2 / $t_ours" | bc -l)"
+line() {  # line <name> <"cpu wall">
+  cpu=${2% *}
+  wall=${2#* }
+  printf '%-52s %6.2f s cpu %6.2f s wall   x%.2f of ours (cpu)\n' "$1" "$cpu" "$wall" \
+    "$(echo "$cpu / ${t_ours% *}" | bc -l)"
 }
-echo "60 s stereo 48 kHz float, wall time per run (gst-launch-1.0, one process each)"
+echo "60 s stereo 48 kHz float; user+system CPU and wall time, best of 3 (gst-launch-1.0)"
 line "decode only (identity)" "$floor"
 line "masterimager, 3-band width + bass mono 120 Hz" "$t_ours"
 line "Calf Stereo Tools (LV2), width only" "$t_tools"
