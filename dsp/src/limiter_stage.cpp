@@ -78,10 +78,18 @@ void LimiterStage::prepare(const ProcessSpec& spec) {
 void LimiterStage::reset() noexcept {
   apply_params();
   limiter_.reset();
+  fresh_ = true;
 }
 
 void LimiterStage::process(float* const* audio, int frames) noexcept {
   apply_params();
+  // Controls set before the first block (a host connecting its ports, an
+  // element's properties) hold from the first frame: no glide, no lookahead
+  // switch fade. reset() only clears state and never allocates.
+  if (fresh_) {
+    limiter_.reset();
+    fresh_ = false;
+  }
   limiter_.process(audio, frames);
 }
 

@@ -27,6 +27,7 @@ class LimiterStage final : public Stage {
  private:
   void apply_params() noexcept;
   TruePeakLimiter limiter_;
+  bool fresh_ = true;  // no audio since prepare() or reset()
 };
 
 const StageInfo& limiter_info() noexcept;
