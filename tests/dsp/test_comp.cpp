@@ -96,6 +96,37 @@ BOOST_AUTO_TEST_CASE(steady_sine_reads_its_peak_and_rms_within_0_02_db) {
   }
 }
 
+// Both modes equal a brute-force window over the same samples (peak exactly,
+// RMS within 1e-6 relative), across blocks and across a change of window
+// that must be filled from history, not from silence.
+BOOST_AUTO_TEST_CASE(windows_equal_brute_force_across_a_window_change) {
+  const auto noise = test::white_noise(20000, -10.0, 17);
+  for (auto mode : {dsp::DetectorMode::peak, dsp::DetectorMode::rms}) {
+    dsp::LevelDetector detector;
+    detector.prepare(kRate, 100.0);
+    std::vector<float> level(noise.size());
+    int window = 0;
+    double worst = 0.0;
+    for (std::size_t done = 0; done < noise.size(); done += 1000) {
+      const double window_ms = done < 10000 ? 3.0 : 7.5;
+      detector.set(mode, window_ms);
+      window = detector.window_frames();
+      detector.process(noise.data() + done, level.data() + done, 1000);
+      for (std::size_t i = done; i < done + 1000; ++i) {
+        double peak = 0.0, sum = 0.0;
+        for (std::size_t k = i + 1 > std::size_t(window) ? i + 1 - std::size_t(window) : 0; k <= i; ++k) {
+          peak = std::max(peak, std::fabs(double(noise[k])));
+          sum += double(noise[k]) * noise[k];
+        }
+        const double expected = mode == dsp::DetectorMode::peak ? peak : std::sqrt(sum / window);
+        worst = std::max(worst, std::fabs(level[i] - expected) / expected);
+      }
+    }
+    BOOST_TEST(window == 360);
+    BOOST_TEST(worst <= (mode == dsp::DetectorMode::peak ? 0.0 : 1e-6));
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(compressor)

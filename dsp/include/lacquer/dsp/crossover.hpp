@@ -98,26 +98,34 @@ class LinkwitzRiley4 {
 };
 
 // 2 to kMaxBands bands, each channel with its own state. Band 0 is the lowest.
+//
+// Speed: a TDF-II section is bound by the latency of its recursion (a
+// multiply and two adds per sample), not by arithmetic. So each split runs
+// its four LR4 sections and the low band's compensation allpasses in one
+// loop over the samples: the independent recursions overlap in the
+// pipeline. Moving frequencies ramp the coefficients linearly in steps of
+// kRampChunk frames counted from the start of the ramp, so the result does
+// not depend on how the caller splits the audio into blocks.
 class Crossover {
  public:
   static constexpr int kMaxBands = 5;
   static constexpr int kMaxSplits = kMaxBands - 1;
+  static constexpr int kRampChunk = 32;
 
   // Non-realtime.
   void prepare(int channels, double sample_rate) {
     sample_rate_ = sample_rate;
     channels_.assign(static_cast<std::size_t>(std::max(channels, 0)), Channel{});
-    configure(bands_, frequencies_, 0);
+    design(frequencies_, current_);
+    target_ = start_ = current_;
+    ramp_frames_ = 0;
     reset();
   }
 
   // Also makes the next set_bands() take effect at once.
   void reset() noexcept {
     fresh_ = true;
-    for (Channel& ch : channels_) {
-      for (LinkwitzRiley4& s : ch.splits) s.reset();
-      for (Biquad& a : ch.allpasses) a.reset();
-    }
+    for (Channel& ch : channels_) ch = Channel{.ramp_position = ch.ramp_position};
   }
 
   // `frequencies_hz` holds bands-1 split frequencies; they are sorted and kept
@@ -126,10 +134,10 @@ class Crossover {
   void set_bands(int bands, std::span<const double> frequencies_hz, int ramp_frames = 0) noexcept {
     bands = std::clamp(bands, 2, kMaxBands);
     std::array<double, kMaxSplits> f{};
-    const int splits = std::min<int>(bands - 1, static_cast<int>(frequencies_hz.size()));
+    const int given = static_cast<int>(frequencies_hz.size());
     const double highest = 0.45 * sample_rate_;
     for (int k = 0; k < bands - 1; ++k) {
-      const double wanted = k < splits ? frequencies_hz[static_cast<std::size_t>(k)] : highest;
+      const double wanted = k < given ? frequencies_hz[static_cast<std::size_t>(k)] : highest;
       f[static_cast<std::size_t>(k)] = std::clamp(wanted, 1.0, highest);
     }
     std::sort(f.begin(), f.begin() + (bands - 1));
@@ -138,14 +146,29 @@ class Crossover {
     if (bands != bands_) {
       bands_ = bands;
       frequencies_ = f;
-      configure(bands_, frequencies_, 0);
+      design(frequencies_, current_);
+      target_ = start_ = current_;
+      ramp_frames_ = 0;
       reset();
       fresh_ = false;
       return;
     }
     if (f == frequencies_) return;
     frequencies_ = f;
-    configure(bands_, frequencies_, ramp_frames);
+    // Start from where channel 0 is now (every channel is at the same point
+    // between blocks).
+    if (ramp_frames_ > 0 && !channels_.empty()) {
+      interpolate(start_, target_, ramp_fraction(channels_.front().ramp_position), current_);
+    }
+    design(frequencies_, target_);
+    if (ramp_frames <= 0) {
+      current_ = start_ = target_;
+      ramp_frames_ = 0;
+      return;
+    }
+    start_ = current_;
+    ramp_frames_ = ramp_frames;
+    for (Channel& ch : channels_) ch.ramp_position = 0;
   }
 
   int bands() const noexcept { return bands_; }
@@ -154,38 +177,104 @@ class Crossover {
   // Splits one channel into bands() outputs. `in` may be any of `out`.
   void process(int channel, const float* in, float* const* out, int frames) noexcept {
     Channel& ch = channels_[static_cast<std::size_t>(channel)];
-    const float* rest = in;
-    for (int k = 0; k < bands_ - 1; ++k) {
-      ch.splits[static_cast<std::size_t>(k)].split(rest, out[k], out[k + 1], frames);
-      rest = out[k + 1];
-      for (int j = k + 1; j < bands_ - 1; ++j) ch.allpass(k, j).process(out[k], frames);
+    for (int done = 0; done < frames;) {
+      int n = frames - done;
+      const Designs* c = &target_;
+      Designs ramped;
+      if (ramp_frames_ > 0 && ch.ramp_position < ramp_frames_) {
+        // One chunk at the coefficients of its end point.
+        n = std::min(n, kRampChunk - ch.ramp_position % kRampChunk);
+        interpolate(start_, target_, ramp_fraction(ch.ramp_position + n), ramped);
+        c = &ramped;
+        ch.ramp_position += n;
+      }
+      const float* rest = in + done;
+      float* chunk_out[kMaxBands];
+      for (int b = 0; b < bands_; ++b) chunk_out[b] = out[b] + done;
+      for (int k = 0; k < bands_ - 1; ++k) {
+        run_split(*c, ch, k, rest, chunk_out[k], chunk_out[k + 1], n);
+        rest = chunk_out[k + 1];
+      }
+      done += n;
     }
   }
 
  private:
+  struct State {
+    double s1 = 0.0, s2 = 0.0;
+  };
   struct Channel {
-    std::array<LinkwitzRiley4, kMaxSplits> splits{};
+    std::array<State, kMaxSplits> lowpass1{}, lowpass2{}, highpass1{}, highpass2{};
     // Compensation of band k for split j > k, at index k * kMaxSplits + j.
-    std::array<Biquad, kMaxSplits * kMaxSplits> allpasses{};
-    Biquad& allpass(int band, int split) noexcept {
-      return allpasses[static_cast<std::size_t>(band * kMaxSplits + split)];
-    }
+    std::array<State, kMaxSplits * kMaxSplits> allpass{};
+    int ramp_position = 0;
+  };
+  struct Designs {
+    std::array<BiquadCoefficients, kMaxSplits> lowpass{}, highpass{}, allpass{};
   };
 
-  void configure(int bands, const std::array<double, kMaxSplits>& f, int ramp_frames) noexcept {
-    for (Channel& ch : channels_) {
-      for (int j = 0; j < bands - 1; ++j) {
-        const double fj = f[static_cast<std::size_t>(j)];
-        ch.splits[static_cast<std::size_t>(j)].set_frequency(fj, sample_rate_, ramp_frames);
-        const BiquadCoefficients ap = LinkwitzRiley4::allpass(fj, sample_rate_);
-        for (int k = 0; k < j; ++k) {
-          if (ramp_frames > 0) {
-            ch.allpass(k, j).ramp_to(ap, ramp_frames);
-          } else {
-            ch.allpass(k, j).set(ap);
-          }
-        }
-      }
+  static double tick(const BiquadCoefficients& c, State& s, double x) noexcept {
+    const double y = c.b0 * x + s.s1;
+    s.s1 = c.b1 * x - c.a1 * y + s.s2;
+    s.s2 = c.b2 * x - c.a2 * y;
+    return y;
+  }
+
+  // Split k: low -> band k (through the allpasses of the splits above it),
+  // high -> the rest. States live in locals for the loop. Kept out of line:
+  // one call per split and block costs nothing, and callers' partly filled
+  // scratch arrays stay opaque to the optimiser's uninitialised-use analysis.
+  [[gnu::noinline]] void run_split(const Designs& c, Channel& ch, int k, const float* in, float* low, float* high,
+                 int frames) const noexcept {
+    const auto j = static_cast<std::size_t>(k);
+    const BiquadCoefficients lp = c.lowpass[j], hp = c.highpass[j];
+    State l1 = ch.lowpass1[j], l2 = ch.lowpass2[j], h1 = ch.highpass1[j], h2 = ch.highpass2[j];
+    const int aps = bands_ - 2 - k;  // splits above this one
+    std::array<BiquadCoefficients, kMaxSplits> ap{};
+    std::array<State, kMaxSplits> a{};
+    for (int m = 0; m < aps; ++m) {
+      ap[static_cast<std::size_t>(m)] = c.allpass[static_cast<std::size_t>(k + 1 + m)];
+      a[static_cast<std::size_t>(m)] = ch.allpass[static_cast<std::size_t>(k * kMaxSplits + k + 1 + m)];
+    }
+    for (int i = 0; i < frames; ++i) {
+      const double x = in[i];
+      double lo = tick(lp, l2, tick(lp, l1, x));
+      const double hi = tick(hp, h2, tick(hp, h1, x));
+      for (int m = 0; m < aps; ++m) lo = tick(ap[static_cast<std::size_t>(m)], a[static_cast<std::size_t>(m)], lo);
+      low[i] = static_cast<float>(lo);
+      high[i] = static_cast<float>(hi);
+    }
+    ch.lowpass1[j] = l1;
+    ch.lowpass2[j] = l2;
+    ch.highpass1[j] = h1;
+    ch.highpass2[j] = h2;
+    for (int m = 0; m < aps; ++m) {
+      ch.allpass[static_cast<std::size_t>(k * kMaxSplits + k + 1 + m)] = a[static_cast<std::size_t>(m)];
+    }
+  }
+
+  void design(const std::array<double, kMaxSplits>& f, Designs& d) const noexcept {
+    for (std::size_t j = 0; j < kMaxSplits; ++j) {
+      d.lowpass[j] = LinkwitzRiley4::butterworth_lowpass(f[j], sample_rate_);
+      d.highpass[j] = LinkwitzRiley4::butterworth_highpass(f[j], sample_rate_);
+      d.allpass[j] = LinkwitzRiley4::allpass(f[j], sample_rate_);
+    }
+  }
+
+  double ramp_fraction(int position) const noexcept {
+    return ramp_frames_ > 0 ? std::min(1.0, double(position) / ramp_frames_) : 1.0;
+  }
+
+  // Straight lines between two stable sections stay stable (biquad.hpp).
+  static void interpolate(const Designs& from, const Designs& to, double t, Designs& out) noexcept {
+    auto lerp = [t](const BiquadCoefficients& a, const BiquadCoefficients& b) {
+      return BiquadCoefficients{a.b0 + t * (b.b0 - a.b0), a.b1 + t * (b.b1 - a.b1), a.b2 + t * (b.b2 - a.b2),
+                                a.a1 + t * (b.a1 - a.a1), a.a2 + t * (b.a2 - a.a2)};
+    };
+    for (std::size_t j = 0; j < kMaxSplits; ++j) {
+      out.lowpass[j] = lerp(from.lowpass[j], to.lowpass[j]);
+      out.highpass[j] = lerp(from.highpass[j], to.highpass[j]);
+      out.allpass[j] = lerp(from.allpass[j], to.allpass[j]);
     }
   }
 
@@ -193,6 +282,8 @@ class Crossover {
   bool fresh_ = true;
   int bands_ = 2;
   std::array<double, kMaxSplits> frequencies_{1000.0, 1000.0, 1000.0, 1000.0};
+  Designs start_{}, target_{}, current_{};
+  int ramp_frames_ = 0;
   std::vector<Channel> channels_;
 };
 

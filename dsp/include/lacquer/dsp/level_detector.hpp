@@ -3,7 +3,11 @@
 //
 // Peak is the largest |x| in the window (a sliding maximum, so a steady sine
 // reads its peak exactly once the window spans half a period; a step up is
-// seen at once, a step down after the window). RMS is the root mean square
+// seen at once, a step down after the window). The maximum is kept with the
+// van Herk / Gil–Werman scheme: the window straddles at most two blocks of
+// its own length, so it is the larger of the running maximum of the current
+// block and a suffix maximum of the previous one — a few operations per
+// sample, no data-dependent branches. RMS is the root mean square
 // over the window. Both keep the last window of |x| so that a new window or
 // mode takes effect from real history rather than from silence.
 #pragma once
@@ -24,17 +28,20 @@ class LevelDetector {
     sample_rate_ = sample_rate;
     capacity_ = std::max(1, frames_for(max_window_ms));
     history_.assign(static_cast<std::size_t>(capacity_), 0.0f);
-    queue_size_ = capacity_ + 1;  // one spare slot tells a full queue from an empty one
-    queue_value_.assign(static_cast<std::size_t>(queue_size_), 0.0f);
-    queue_time_.assign(static_cast<std::size_t>(queue_size_), 0);
+    block_.assign(static_cast<std::size_t>(capacity_), 0.0f);
+    suffix_.assign(static_cast<std::size_t>(capacity_ + 1), 0.0f);
     window_ = std::min(window_, capacity_);
     reset();
   }
 
   void reset() noexcept {
     std::fill(history_.begin(), history_.end(), 0.0f);
+    std::fill(block_.begin(), block_.end(), 0.0f);
+    std::fill(suffix_.begin(), suffix_.end(), 0.0f);
     now_ = 0;
-    head_ = tail_ = 0;
+    position_ = 0;
+    fill_ = 0;
+    prefix_ = 0.0f;
     sum_squares_ = 0.0;
   }
 
@@ -49,80 +56,100 @@ class LevelDetector {
   DetectorMode mode() const noexcept { return mode_; }
   int window_frames() const noexcept { return window_; }
 
-  // Linear amplitude (peak |x| or RMS) after each input sample.
+  // Linear amplitude (peak |x| or RMS) after each input sample. State lives in
+  // locals for the loop.
   void process(const float* in, float* level, int frames) noexcept {
+    float* history = history_.data();
+    int position = position_;
     if (mode_ == DetectorMode::peak) {
-      for (int i = 0; i < frames; ++i) level[i] = push_peak(std::fabs(in[i]));
+      float* block = block_.data();
+      const float* suffix = suffix_.data();
+      const int window = window_;
+      int fill = fill_;
+      float prefix = prefix_;
+      for (int i = 0; i < frames; ++i) {
+        const float magnitude = std::fabs(in[i]);
+        history[position] = magnitude;
+        position = position + 1 == capacity_ ? 0 : position + 1;
+        block[fill] = magnitude;
+        prefix = std::max(prefix, magnitude);
+        // This block's samples 0..fill, the previous block's fill+1..window-1.
+        level[i] = std::max(prefix, suffix[fill + 1]);
+        if (++fill == window) {
+          close_block();
+          fill = 0;
+          prefix = 0.0f;
+        }
+      }
+      fill_ = fill;
+      prefix_ = prefix;
+      now_ += frames;
     } else {
-      for (int i = 0; i < frames; ++i) level[i] = push_rms(std::fabs(in[i]));
+      double sum = sum_squares_;
+      const double inv_window = 1.0 / window_;
+      int leaving = position - window_;
+      if (leaving < 0) leaving += capacity_;
+      for (int i = 0; i < frames; ++i) {
+        const float magnitude = std::fabs(in[i]);
+        const double old = history[leaving];
+        history[position] = magnitude;
+        position = position + 1 == capacity_ ? 0 : position + 1;
+        leaving = leaving + 1 == capacity_ ? 0 : leaving + 1;
+        // Squares of floats are exact in double; the running sum only drifts
+        // by rounding, far below any level of interest, and stays >= 0.
+        sum = std::max(0.0, sum + double(magnitude) * magnitude - old * old);
+        level[i] = static_cast<float>(std::sqrt(sum * inv_window));
+      }
+      sum_squares_ = sum;
+      now_ += frames;
     }
+    position_ = position;
   }
 
  private:
   int frames_for(double ms) const noexcept {
     return static_cast<int>(std::lround(std::max(0.0, ms) * 1e-3 * sample_rate_));
   }
-  int slot(std::int64_t time) const noexcept { return static_cast<int>(time % capacity_); }
 
-  // Monotonic queue of (time, value) with decreasing values: the front is the
-  // maximum of the window (Lemire, "Streaming maximum-minimum filter using no
-  // more than three comparisons per element", 2006). Amortised O(1).
-  float push_peak(float magnitude) noexcept {
-    history_[static_cast<std::size_t>(slot(now_))] = magnitude;
-    enqueue(magnitude, now_);
-    ++now_;
-    return queue_value_[static_cast<std::size_t>(head_)];
-  }
-
-  void enqueue(float magnitude, std::int64_t time) noexcept {
-    while (head_ != tail_ && queue_value_[static_cast<std::size_t>(back())] <= magnitude) {
-      tail_ = back();
+  // Suffix maxima of the block just completed; suffix_[window_] stays 0.
+  void close_block() noexcept {
+    float running = 0.0f;
+    for (int k = window_ - 1; k >= 0; --k) {
+      running = std::max(running, block_[static_cast<std::size_t>(k)]);
+      suffix_[static_cast<std::size_t>(k)] = running;
     }
-    queue_value_[static_cast<std::size_t>(tail_)] = magnitude;
-    queue_time_[static_cast<std::size_t>(tail_)] = time;
-    tail_ = next(tail_);
-    if (queue_time_[static_cast<std::size_t>(head_)] <= time - window_) head_ = next(head_);
   }
 
-  float push_rms(float magnitude) noexcept {
-    const std::size_t s = static_cast<std::size_t>(slot(now_));
-    const double leaving = now_ >= window_ ? double(history_[static_cast<std::size_t>(slot(now_ - window_))]) : 0.0;
-    history_[s] = magnitude;
-    // Squares of floats are exact in double; the running sum only drifts by
-    // rounding, far below any level of interest, and is kept non-negative.
-    sum_squares_ = std::max(0.0, sum_squares_ + double(magnitude) * magnitude - leaving * leaving);
-    ++now_;
-    return static_cast<float>(std::sqrt(sum_squares_ / window_));
-  }
-
-  // After a change of mode or window: recompute from the kept history.
+  // After a change of mode or window: recompute from the kept history (zeros
+  // before the first sample). For the peak, the last window of history becomes
+  // the previous block.
   void rebuild() noexcept {
-    head_ = tail_ = 0;
     sum_squares_ = 0.0;
-    const std::int64_t first = std::max<std::int64_t>(0, now_ - window_);
-    for (std::int64_t t = first; t < now_; ++t) {
-      const float magnitude = history_[static_cast<std::size_t>(slot(t))];
-      if (mode_ == DetectorMode::peak) {
-        enqueue(magnitude, t);
-      } else {
-        sum_squares_ += double(magnitude) * magnitude;
-      }
+    std::fill(suffix_.begin(), suffix_.end(), 0.0f);
+    fill_ = 0;
+    prefix_ = 0.0f;
+    int pos = position_ - window_;
+    if (pos < 0) pos += capacity_;
+    for (int k = 0; k < window_; ++k) {
+      const float magnitude = history_[static_cast<std::size_t>(pos)];
+      pos = pos + 1 == capacity_ ? 0 : pos + 1;
+      sum_squares_ += double(magnitude) * magnitude;
+      block_[static_cast<std::size_t>(k)] = magnitude;
     }
+    close_block();
   }
-
-  int next(int i) const noexcept { return i + 1 == queue_size_ ? 0 : i + 1; }
-  int back() const noexcept { return tail_ == 0 ? queue_size_ - 1 : tail_ - 1; }
 
   double sample_rate_ = 48000.0;
   DetectorMode mode_ = DetectorMode::peak;
   int window_ = 1;
   int capacity_ = 1;
-  int queue_size_ = 2;
   std::vector<float> history_;  // |x| of the last `capacity_` samples
-  std::vector<float> queue_value_;
-  std::vector<std::int64_t> queue_time_;
-  int head_ = 0, tail_ = 0;  // queue, empty when equal
-  std::int64_t now_ = 0;
+  std::vector<float> block_;   // peak: |x| of the current block
+  std::vector<float> suffix_;  // peak: suffix maxima of the previous block, then a 0
+  int fill_ = 0;               // peak: samples in the current block
+  float prefix_ = 0.0f;        // peak: running maximum of the current block
+  std::int64_t now_ = 0;     // frames since reset
+  int position_ = 0;         // next history slot
   double sum_squares_ = 0.0;
 };
 
