@@ -39,6 +39,8 @@ constexpr int kMaxRenders = 3;
 // ~0.2 dB more on broadband content near Nyquist. Keep that much below the
 // ceiling.
 constexpr double kTruePeakMarginDb = 0.2;
+constexpr double kPcmHeadroomDb = 0.55;
+constexpr double kLossyHeadroomDb = 0.8;
 
 int fail(const std::string& message, int code = kExitFailed) {
   std::fprintf(stderr, "lacquer: %s\n", message.c_str());
@@ -97,7 +99,7 @@ std::optional<std::string> input_problem(const std::string& path) {
   return std::nullopt;
 }
 
-std::string measurement_json(const Measurement& m) {
+std::string measurement_json(const Measurement& m, bool with_spectrum = true) {
   std::string j = "{";
   j += "\"integrated_lufs\": " + json_number(m.integrated_lufs);
   j += ", \"loudness_range_lu\": " + json_number(m.loudness_range_lu);
@@ -118,6 +120,7 @@ std::string measurement_json(const Measurement& m) {
     j += ", \"correlation\": " + json_number(m.correlation, 3);
     j += ", \"mono_loss_db\": " + json_number(m.mono_loss_db);
   }
+  if (!with_spectrum) return j + "}";
   j += ", \"octave_bands_db\": {";
   for (std::size_t o = 0; o < kOctaveCentresHz.size(); ++o) {
     j += (o > 0 ? ", " : "") + json_string(fixed(kOctaveCentresHz[o], o == 0 ? 1 : 0)) + ": " +
@@ -298,7 +301,7 @@ int command_master(const std::vector<std::string>& args) {
 
   const bool progress = !quiet && !json;
   // Pass 1: measure.
-  const MeasureOutcome before = measure_file(input, progress ? "measure" : "");
+  const MeasureOutcome before = measure_file(input, progress ? "measure" : "", false, 0, false);
   if (before.interrupted) return fail("interrupted", kExitInterrupted);
   if (!before.ok) return fail(input + ": " + before.error);
   const Measurement& in = before.measurement;
@@ -318,9 +321,12 @@ int command_master(const std::vector<std::string>& args) {
   settings.rate = rate;
   settings.channels = in.channels;
   settings.genre = genre;
-  // Lossy codecs overshoot the limiter's ceiling after decoding by a few tenths
-  // of a dB; start with that much headroom (the verify loop adds more if needed).
-  settings.ceiling_dbtp = format->lossy ? ceiling_dbtp - 0.5 : ceiling_dbtp;
+  // True-peak meters disagree by a couple of tenths of a dB on real programme
+  // (the verify pass keeps kTruePeakMarginDb below the ceiling by the higher
+  // of two readings), and lossy codecs overshoot after decoding by a few
+  // tenths more: start the limiter that far down, so one render usually
+  // suffices (the verify loop lowers it further if needed).
+  settings.ceiling_dbtp = ceiling_dbtp - (format->lossy ? kLossyHeadroomDb : kPcmHeadroomDb);
   settings.pre_gain_db = std::clamp(presets::kReferenceLufs - in.integrated_lufs, -60.0, 60.0);
   // What the dynamics take off is learnt from the first render.
   settings.gain_db = std::clamp(target_lufs - in.integrated_lufs - settings.pre_gain_db, -60.0, 60.0);
@@ -344,7 +350,7 @@ int command_master(const std::vector<std::string>& args) {
     }
     // Measure what was written, decoded again: the promise holds for the file.
     const MeasureOutcome after = measure_file(temp.string(), progress ? "verify" : "", true,
-                                              rate > 0 ? rate : in.rate);
+                                              rate > 0 ? rate : in.rate, false);
     if (after.interrupted || interrupted()) {
       discard();
       return fail("interrupted; nothing written", kExitInterrupted);
@@ -402,7 +408,8 @@ int command_master(const std::vector<std::string>& args) {
          ", \"ceiling_dbtp\": " + json_number(ceiling_dbtp) +
          ", \"preset\": " + json_string(genre->name) +
          ", \"on_target\": " + (on_target ? "true" : "false");
-    j += ", \"before\": " + measurement_json(in) + ", \"after\": " + measurement_json(out);
+    j += ", \"before\": " + measurement_json(in, false) +
+         ", \"after\": " + measurement_json(out, false);
     j += ", \"max_gain_reduction_db\": " + json_number(max_reduction);
     j += ", \"measure_seconds\": " + json_number(before.wall_seconds, 3);
     j += ", \"renders\": [";

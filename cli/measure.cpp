@@ -80,15 +80,17 @@ GstPadProbeReturn on_caps(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer user_
 }  // namespace
 
 MeasureOutcome measure_file(const std::string& path, const std::string& progress_label,
-                            bool precise_true_peak, int rate_hint) {
+                            bool precise_true_peak, int rate_hint, bool spectral_balance) {
   MeasureOutcome outcome;
   // The spectrum element averages |X|^2 over each interval in dB; 2048 bands
   // give 11.7 Hz resolution at 48 kHz, enough to split the 31.5 Hz octave.
   const std::string description =
       "filesrc location=" + quoted(path) +
       " ! decodebin ! audioconvert name=convert_in ! audio/x-raw,format=F32LE,layout=interleaved"
-      " ! masterloudness name=meter interval=100000000"
-      " ! spectrum name=spectrum bands=2048 threshold=-150 interval=1000000000"
+      " ! masterloudness name=meter interval=100000000" +
+      std::string(spectral_balance
+                      ? " ! spectrum name=spectrum bands=2048 threshold=-150 interval=1000000000"
+                      : "") +
       " ! tee name=split ! queue ! fakesink name=sink sync=false signal-handoffs=true" +
       // The meter's 4x true peak under-reads broadband content near Nyquist by
       // a few tenths of a dB. A 4x windowed-sinc upsampling at the highest

@@ -42,9 +42,11 @@ struct MeasureOutcome {
 
 // Decodes `path` (any format GStreamer can read) and measures it. With
 // `precise_true_peak` the true peak is also read on a 4x upsampled copy
-// (4 * `rate_hint`, the file's rate), at the cost of a slower pass.
+// (4 * `rate_hint`, the file's rate), at the cost of a slower pass. Without
+// `spectral_balance` the octave bands are left at 0.
 MeasureOutcome measure_file(const std::string& path, const std::string& progress_label,
-                            bool precise_true_peak = false, int rate_hint = 48000);
+                            bool precise_true_peak = false, int rate_hint = 48000,
+                            bool spectral_balance = true);
 
 inline constexpr int kMaxChannels = 8;
 
