@@ -25,7 +25,8 @@ void LinearPhaseCrossover::prepare(int channels, double sample_rate) {
   design_spectrum_ = FftBuffer<std::complex<float>>(static_cast<std::size_t>(design_fft_->bins()));
   time_ = FftBuffer<float>(static_cast<std::size_t>(2 * partition_));
   spectrum_ = FftBuffer<std::complex<float>>(static_cast<std::size_t>(stride_));
-  filters_ = FftBuffer<std::complex<float>>(static_cast<std::size_t>(kMaxSplits * partitions_ * stride_));
+  filters_ = FftBuffer<std::complex<float>>(static_cast<std::size_t>(2 * kMaxSplits * partitions_ * stride_));
+  fade_ = FftBuffer<float>(static_cast<std::size_t>(partition_));
   kernel_.assign(static_cast<std::size_t>(partitions_ * partition_), 0.0f);
   state_.clear();
   for (int c = 0; c < channels_; ++c) {
@@ -64,22 +65,22 @@ void LinearPhaseCrossover::set_bands(int bands, std::span<const double> frequenc
     f[static_cast<std::size_t>(k)] = std::clamp(wanted, 10.0, highest);
   }
   std::sort(f.begin(), f.begin() + (bands - 1));
+  frequencies_ = f;
   if (!block_fft_) {  // not prepared yet: remember only
     bands_ = bands;
-    frequencies_ = f;
     return;
   }
-  const bool all = bands != bands_;
-  for (int k = 0; k < bands - 1; ++k) {
-    if (all || f[static_cast<std::size_t>(k)] != frequencies_[static_cast<std::size_t>(k)]) {
-      design(k, f[static_cast<std::size_t>(k)]);
-    }
+  if (bands != bands_) {
+    // A new band count is a new configuration: design at once, no crossfade.
+    bands_ = bands;
+    for (int k = 0; k < bands - 1; ++k) design(active_bank_, k, f[static_cast<std::size_t>(k)]);
+    designed_ = f;
   }
-  bands_ = bands;
-  frequencies_ = f;
+  // Moved frequencies are designed at the next partition boundary, and
+  // crossfaded there (run_partition).
 }
 
-void LinearPhaseCrossover::design(int split, double frequency_hz) noexcept {
+void LinearPhaseCrossover::design(int bank, int split, double frequency_hz) noexcept {
   // Zero-phase LR4 lowpass magnitude sampled on a grid four times the FIR
   // length (little time aliasing), back to the time domain.
   const int size = design_fft_->size();
@@ -110,7 +111,7 @@ void LinearPhaseCrossover::design(int split, double frequency_hz) noexcept {
     for (int j = 0; j < partition_; ++j) {
       time_[static_cast<std::size_t>(j)] = kernel_[static_cast<std::size_t>(k * partition_ + j)] * norm;
     }
-    std::complex<float>* slot = filters_.data() + (split * partitions_ + k) * stride_;
+    std::complex<float>* slot = filter(bank, split, k);
     block_fft_->forward(time_.data(), slot);
   }
 }
@@ -134,11 +135,53 @@ void LinearPhaseCrossover::process(const float* const* in, float* const* const* 
   }
 }
 
+std::complex<float>* LinearPhaseCrossover::filter(int bank, int split, int partition) noexcept {
+  return filters_.data() + ((bank * kMaxSplits + split) * partitions_ + partition) * stride_;
+}
+
+// Y = sum over partitions k of H_k · X_{newest − k}, back to the time domain:
+// P samples of lowpass `split` into `out`.
+void LinearPhaseCrossover::convolve(int bank, int split, const std::complex<float>* history, float* out) noexcept {
+  const int bins = partition_ + 1;
+  // Interleaved re/im floats: std::complex multiplication checks for NaN and is slow.
+  float* y = reinterpret_cast<float*>(spectrum_.data());
+  std::fill_n(y, 2 * bins, 0.0f);
+  for (int k = 0; k < partitions_; ++k) {
+    int slot = newest_ - k;
+    if (slot < 0) slot += partitions_;
+    const float* h = reinterpret_cast<const float*>(filter(bank, split, k));
+    const float* x = reinterpret_cast<const float*>(history + slot * stride_);
+    for (int m = 0; m < 2 * bins; m += 2) {
+      y[m] += h[m] * x[m] - h[m + 1] * x[m + 1];
+      y[m + 1] += h[m] * x[m + 1] + h[m + 1] * x[m];
+    }
+  }
+  block_fft_->inverse(spectrum_.data(), time_.data());
+  std::copy_n(time_.data() + partition_, partition_, out);
+}
+
 void LinearPhaseCrossover::run_partition() noexcept {
   const int p = partition_;
-  const int bins = p + 1;
   const int ring = delay_ + p;
+  const int splits = bands_ - 1;
   newest_ = newest_ + 1 == partitions_ ? 0 : newest_ + 1;
+
+  // Moved split frequencies: design them into the idle bank (at most once
+  // per partition, however often they move), then fade from the old filters'
+  // output to the new ones' over this partition. Both convolve the same
+  // input history, so the new output is exact from its first sample.
+  bool switching = false;
+  for (int k = 0; k < splits; ++k) switching = switching || frequencies_[static_cast<std::size_t>(k)] != designed_[static_cast<std::size_t>(k)];
+  const int next_bank = 1 - active_bank_;
+  for (int k = 0; switching && k < splits; ++k) {
+    const auto j = static_cast<std::size_t>(k);
+    if (frequencies_[j] != designed_[j]) {
+      design(next_bank, k, frequencies_[j]);
+    } else {
+      std::copy_n(filter(active_bank_, k, 0), partitions_ * stride_, filter(next_bank, k, 0));
+    }
+  }
+
   for (Channel& ch : state_) {
     std::complex<float>* history = ch.history.data();
     block_fft_->forward(ch.input.data(), history + newest_ * stride_);
@@ -147,34 +190,29 @@ void LinearPhaseCrossover::run_partition() noexcept {
     std::copy_n(ch.input.data() + p, p, ch.input.data());
 
     float* bands = ch.bands.data();
-    for (int s = 0; s < bands_ - 1; ++s) {
-      // Y = sum over partitions k of H_k · X_{newest − k}, as interleaved
-      // re/im floats (std::complex multiplication checks for NaN and is slow).
-      float* y = reinterpret_cast<float*>(spectrum_.data());
-      std::fill_n(y, 2 * bins, 0.0f);
-      for (int k = 0; k < partitions_; ++k) {
-        int slot = newest_ - k;
-        if (slot < 0) slot += partitions_;
-        const float* h = reinterpret_cast<const float*>(filters_.data() + (s * partitions_ + k) * stride_);
-        const float* x = reinterpret_cast<const float*>(history + slot * stride_);
-        for (int m = 0; m < 2 * bins; m += 2) {
-          y[m] += h[m] * x[m] - h[m + 1] * x[m + 1];
-          y[m + 1] += h[m] * x[m + 1] + h[m + 1] * x[m];
-        }
+    for (int s = 0; s < splits; ++s) {
+      float* lowpass = bands + s * p;  // lowpass s, for now
+      convolve(active_bank_, s, history, lowpass);
+      if (switching) {
+        convolve(next_bank, s, history, fade_.data());
+        const float step = 1.0f / static_cast<float>(p);
+        for (int i = 0; i < p; ++i) lowpass[i] += static_cast<float>(i + 1) * step * (fade_[static_cast<std::size_t>(i)] - lowpass[i]);
       }
-      block_fft_->inverse(spectrum_.data(), time_.data());
-      std::copy_n(time_.data() + p, p, bands + s * p);  // lowpass s, for now
     }
     // Lowpasses -> bands, top band from the delayed input, so they telescope.
-    float* top = bands + (bands_ - 1) * p;
+    float* top = bands + splits * p;
     for (int i = 0; i < p; ++i) top[i] = ch.delayed[static_cast<std::size_t>((delayed_pos_ + i + p) % ring)];
-    for (int s = bands_ - 2; s >= 0; --s) {
+    for (int s = splits - 1; s >= 0; --s) {
       float* upper = bands + (s + 1) * p;
       const float* lowpass = bands + s * p;
       for (int i = 0; i < p; ++i) upper[i] -= lowpass[i];
     }
   }
   delayed_pos_ = (delayed_pos_ + p) % ring;
+  if (switching) {
+    active_bank_ = next_bank;
+    designed_ = frequencies_;
+  }
 }
 
 }  // namespace lacquer::dsp

@@ -212,6 +212,37 @@ BOOST_AUTO_TEST_CASE(band_bypass_and_solo) {
   }
 }
 
+// Moving a split frequency while playing does not click, in either crossover:
+// band 1 soloed on a 1 kHz sine while split 1 moves from 2 kHz to 500 Hz
+// (the band's level falls by ~12 dB). No sample step may exceed the largest
+// step of the sine itself (2π·f/fs·A) by more than 10 %.
+BOOST_AUTO_TEST_CASE(moving_a_split_does_not_click) {
+  const double amplitude = test::db_to_linear(-6.0);
+  const auto tone = test::sine(kRate, 1000.0, -6.0, 48000);
+  const double sine_step = 2.0 * std::numbers::pi * 1000.0 / kRate * amplitude;
+  for (float type : {0.0f, 1.0f}) {
+    BOOST_TEST_CONTEXT("crossover " << type) {
+      auto runner = make_mbcomp(uncompressed({{"crossover", type}, {"bands", 2}, {"split1", 2000}, {"band1_solo", 1}}), 1);
+      test::Planar audio{tone};
+      std::vector<float*> ptr{audio[0].data()};
+      double worst = 0.0;
+      for (std::size_t done = 0; done < tone.size(); done += 480) {
+        if (done == 24000) runner->stage().set(MB::kSplit1, 500.0f);
+        ptr[0] = audio[0].data() + done;
+        runner->process(ptr.data(), 480);
+      }
+      for (std::size_t i = 12000; i < tone.size(); ++i) {
+        worst = std::max(worst, std::fabs(double(audio[0][i]) - double(audio[0][i - 1])));
+      }
+      const double late = test::rms(audio[0], 40000), early = test::rms(audio[0], 12000, 20000);
+      BOOST_TEST_MESSAGE("split move, crossover " << type << ": largest step " << worst / sine_step
+                                                  << " of the sine's, level change " << test::linear_to_db(late / early) << " dB");
+      BOOST_TEST(test::linear_to_db(late / early) < -6.0);  // the move did take effect
+      BOOST_TEST(worst <= 1.1 * sine_step);
+    }
+  }
+}
+
 // Must show: mid/side with identical channels leaves the side silent.
 BOOST_AUTO_TEST_CASE(mid_side_with_identical_channels_leaves_side_silent) {
   const auto program = test::white_noise(48000, -10.0, 31);

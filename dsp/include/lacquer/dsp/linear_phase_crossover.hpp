@@ -39,8 +39,10 @@ class LinearPhaseCrossover {
   void prepare(int channels, double sample_rate);
   void reset() noexcept;
 
-  // Designs the filters when the band count or a frequency changed (no
-  // allocation; a few FFTs). Frequencies are sorted and kept below Nyquist.
+  // Frequencies are sorted and kept below Nyquist. A new band count designs
+  // at once; moved frequencies are designed at the next partition boundary
+  // and crossfaded over that partition (no allocation; a few FFTs per moved
+  // split, at most once per partition).
   void set_bands(int bands, std::span<const double> frequencies_hz) noexcept;
   int bands() const noexcept { return bands_; }
 
@@ -51,7 +53,9 @@ class LinearPhaseCrossover {
   void process(const float* const* in, float* const* const* out, int frames) noexcept;
 
  private:
-  void design(int split, double frequency_hz) noexcept;
+  void design(int bank, int split, double frequency_hz) noexcept;
+  std::complex<float>* filter(int bank, int split, int partition) noexcept;
+  void convolve(int bank, int split, const std::complex<float>* history, float* out) noexcept;
   void run_partition() noexcept;
 
   double sample_rate_ = 48000.0;
@@ -61,7 +65,8 @@ class LinearPhaseCrossover {
   int partitions_ = 16;  // K = ceil((2D + 1) / P)
   int stride_ = 260;     // complex values per spectrum slot (P + 1, rounded up for alignment)
   int bands_ = 0;
-  std::array<double, kMaxSplits> frequencies_{};
+  std::array<double, kMaxSplits> frequencies_{};  // wanted
+  std::array<double, kMaxSplits> designed_{};     // in the active bank
 
   std::unique_ptr<RealFft> block_fft_;   // 2P
   std::unique_ptr<RealFft> design_fft_;  // design grid
@@ -69,7 +74,9 @@ class LinearPhaseCrossover {
   FftBuffer<std::complex<float>> design_spectrum_;
   FftBuffer<float> time_;                     // 2P scratch
   FftBuffer<std::complex<float>> spectrum_;   // P + 1 scratch
-  FftBuffer<std::complex<float>> filters_;    // [split][partition] spectra
+  FftBuffer<std::complex<float>> filters_;    // [bank][split][partition] spectra
+  int active_bank_ = 0;
+  FftBuffer<float> fade_;                     // P: the new filters' output while crossfading
   std::vector<float> kernel_;                 // one designed FIR, K·P long
   struct Channel {
     FftBuffer<float> input;                 // last 2P input samples
