@@ -8,9 +8,6 @@
 //
 // The processed file must be sample-aligned with the programme (both
 // masternorm and ffmpeg's loudnorm keep alignment).
-#include "programme.hpp"
-#include "true_peak16.hpp"
-
 #include <ebur128.h>
 
 #include <cmath>
@@ -21,13 +18,20 @@
 #include <numbers>
 #include <string>
 
+#include "programme.hpp"
+#include "true_peak16.hpp"
+
 using namespace lacquer;
 using Kind = test::ProgrammeSegment::Kind;
 
 namespace {
 
-void put_u32(std::ofstream& out, std::uint32_t v) { out.write(reinterpret_cast<const char*>(&v), 4); }
-void put_u16(std::ofstream& out, std::uint16_t v) { out.write(reinterpret_cast<const char*>(&v), 2); }
+void put_u32(std::ofstream& out, std::uint32_t v) {
+  out.write(reinterpret_cast<const char*>(&v), 4);
+}
+void put_u16(std::ofstream& out, std::uint16_t v) {
+  out.write(reinterpret_cast<const char*>(&v), 2);
+}
 
 bool write_float_wav(const std::string& path, const test::Planar& audio, int rate) {
   std::ofstream out(path, std::ios::binary);
@@ -69,7 +73,8 @@ test::Planar read_float_wav(const std::string& path) {
     } else if (id == "data" && channels > 0 && bits == 32) {
       // ffmpeg may leave the size of a piped file open: read to the end.
       std::size_t size = u32(at + 4);
-      if (size == 0 || size == 0xffffffffu || at + 8 + size > bytes.size()) size = bytes.size() - at - 8;
+      if (size == 0 || size == 0xffffffffu || at + 8 + size > bytes.size())
+        size = bytes.size() - at - 8;
       const std::size_t frames = size / (4u * channels);
       test::Planar audio(channels, std::vector<float>(frames));
       const auto* samples = reinterpret_cast<const float*>(bytes.data() + at + 8);
@@ -92,7 +97,8 @@ bool window_touches_pause(const test::Programme& p, long long begin, long long e
 
 bool window_inside_pause(const test::Programme& p, long long begin, long long end) {
   for (const auto& s : p.segments) {
-    if (s.kind == Kind::pause && (long long)s.begin <= begin && end <= (long long)s.end) return true;
+    if (s.kind == Kind::pause && (long long)s.begin <= begin && end <= (long long)s.end)
+      return true;
   }
   return false;
 }
@@ -141,7 +147,8 @@ int measure(int rate, double minutes, double target, double ceiling, const std::
     for (std::size_t begin = 0; begin < channel.size(); begin += hop) {
       const std::size_t stop = std::min(channel.size(), begin + hop);
       double sample_peak = 0.0;
-      for (std::size_t i = begin; i < stop; ++i) sample_peak = std::max(sample_peak, double(std::fabs(channel[i])));
+      for (std::size_t i = begin; i < stop; ++i)
+        sample_peak = std::max(sample_peak, double(std::fabs(channel[i])));
       if (sample_peak < screen) continue;
       const std::size_t from = begin >= 256 ? begin - 256 : 0;
       const std::size_t to = std::min(channel.size(), stop + 256);
@@ -154,10 +161,11 @@ int measure(int rate, double minutes, double target, double ceiling, const std::
       true_peak = std::max(true_peak, meter.peak_db(piece));
     }
   }
-  std::printf("integrated %+.2f LU from target | short-term within 2 LU %.1f %% | true peak %.2f dBTP "
-              "| loudest pause %.1f LUFS | length %+lld frames\n",
-              integrated - target, 100.0 * double(within) / double(std::max(1L, points)), true_peak,
-              loudest_pause, (long long)out[0].size() - (long long)p.audio[0].size());
+  std::printf(
+      "integrated %+.2f LU from target | short-term within 2 LU %.1f %% | true peak %.2f dBTP "
+      "| loudest pause %.1f LUFS | length %+lld frames\n",
+      integrated - target, 100.0 * double(within) / double(std::max(1L, points)), true_peak,
+      loudest_pause, (long long)out[0].size() - (long long)p.audio[0].size());
   return 0;
 }
 
@@ -171,10 +179,12 @@ int main(int argc, char** argv) {
     return write_float_wav(argv[4], p.audio, rate) ? 0 : 1;
   }
   if (mode == "measure" && argc == 7) {
-    return measure(std::atoi(argv[2]), std::atof(argv[3]), std::atof(argv[4]), std::atof(argv[5]), argv[6]);
+    return measure(std::atoi(argv[2]), std::atof(argv[3]), std::atof(argv[4]), std::atof(argv[5]),
+                   argv[6]);
   }
-  std::fprintf(stderr,
-               "usage: norm_programme write <rate> <minutes> <out.wav>\n"
-               "       norm_programme measure <rate> <minutes> <target> <ceiling> <processed.wav>\n");
+  std::fprintf(
+      stderr,
+      "usage: norm_programme write <rate> <minutes> <out.wav>\n"
+      "       norm_programme measure <rate> <minutes> <target> <ceiling> <processed.wav>\n");
   return 2;
 }

@@ -250,9 +250,7 @@ int LoudnessNormaliser::lookahead_frames() const noexcept {
   return static_cast<int>(std::lround(param(kLookahead) * spec_.sample_rate));
 }
 
-int LoudnessNormaliser::latency() const noexcept {
-  return delay_.delay() + limiter_.latency();
-}
+int LoudnessNormaliser::latency() const noexcept { return delay_.delay() + limiter_.latency(); }
 
 int LoudnessNormaliser::max_latency() const noexcept {
   return delay_.max_delay() + limiter_.max_latency();

@@ -3,15 +3,13 @@
 // stays sample-aligned), the same samples as the DSP, the target reached and
 // the meters posted on the bus.
 #include <boost/test/unit_test.hpp>
-
+#include <cmath>
 #include <lacquer/dsp/loudness_normaliser.hpp>
 #include <lacquer/dsp/registry.hpp>
 
 #include "gst_run.hpp"
 #include "programme.hpp"
 #include "run_stage.hpp"
-
-#include <cmath>
 
 using namespace lacquer;
 using Norm = dsp::LoudnessNormaliser;
@@ -34,7 +32,8 @@ test::Planar short_programme(double rate) {
   test::Planar p = test::make_programme(rate, 1.0).audio;
   const auto from = std::size_t(34.0 * rate), to = std::size_t(40.0 * rate);
   test::Planar cut(2);
-  for (std::size_t c = 0; c < 2; ++c) cut[c].assign(p[c].begin() + long(from), p[c].begin() + long(to));
+  for (std::size_t c = 0; c < 2; ++c)
+    cut[c].assign(p[c].begin() + long(from), p[c].begin() + long(to));
   return cut;
 }
 
@@ -71,7 +70,8 @@ BOOST_AUTO_TEST_CASE(output_is_the_dsp_aligned_full_length_and_latency_reported)
         BOOST_TEST(result.first_pts == GstClockTime(0));
         BOOST_TEST(result.end_time == gst_util_uint64_scale_round(frames, GST_SECOND, 48000));
         BOOST_TEST(result.timestamps_contiguous);
-        BOOST_TEST(result.latency == gst_util_uint64_scale_round(guint64(latency), GST_SECOND, 48000));
+        BOOST_TEST(result.latency ==
+                   gst_util_uint64_scale_round(guint64(latency), GST_SECOND, 48000));
         double worst = 0.0;
         for (std::size_t c = 0; c < 2; ++c) {
           for (std::size_t i = 0; i < result.output[c].size(); ++i) {
@@ -91,8 +91,8 @@ BOOST_AUTO_TEST_CASE(default_lookahead_is_reported_at_44k1) {
   auto result = test::run_gst("masternorm", input, {.rate = 44100});
   BOOST_TEST_REQUIRE(result.error.empty(), result.error);
   BOOST_TEST(result.output[0].size() == input[0].size());
-  BOOST_TEST(result.latency ==
-             gst_util_uint64_scale_round(guint64(latency_frames(44100.0, 1.5f)), GST_SECOND, 44100));
+  BOOST_TEST(result.latency == gst_util_uint64_scale_round(guint64(latency_frames(44100.0, 1.5f)),
+                                                           GST_SECOND, 44100));
 }
 
 // Meters on the bus: gain, momentary, short-term and integrated of the output.
@@ -100,7 +100,8 @@ BOOST_AUTO_TEST_CASE(default_lookahead_is_reported_at_44k1) {
 // integrated output within 0.5 LU of -16 (issue 9's tolerance).
 BOOST_AUTO_TEST_CASE(meters_are_posted_and_the_target_property_is_reached) {
   const double rate = 48000.0;
-  test::Planar input{test::white_noise(48000 * 20, -40.0, 61), test::white_noise(48000 * 20, -40.0, 62)};
+  test::Planar input{test::white_noise(48000 * 20, -40.0, 61),
+                     test::white_noise(48000 * 20, -40.0, 62)};
   test::programme_detail::set_loudness(input[0], input[1], rate, -33.0);
   auto result = test::run_gst("masternorm target=-16 max-gain=20 speed=radio lookahead=0", input);
   BOOST_TEST_REQUIRE(result.error.empty(), result.error);

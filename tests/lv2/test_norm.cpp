@@ -2,19 +2,16 @@
 // masternorm once moved back by that latency, the meters on output ports and
 // a bypass that keeps the latency.
 #include <boost/test/unit_test.hpp>
-
+#include <cmath>
 #include <lacquer/dsp/loudness_normaliser.hpp>
 #include <lacquer/dsp/registry.hpp>
+#include <vector>
 
+#include "../../lv2/common/ports.hpp"
 #include "gst_run.hpp"
 #include "lv2_run.hpp"
 #include "programme.hpp"
 #include "true_peak16.hpp"
-
-#include "../../lv2/common/ports.hpp"
-
-#include <cmath>
-#include <vector>
 
 using namespace lacquer;
 using Norm = dsp::LoudnessNormaliser;
@@ -77,15 +74,16 @@ BOOST_AUTO_TEST_CASE(plugin_and_element_give_the_same_samples) {
   const test::Planar from_lv2 = plugin.run(input, 700);
   const int latency = int(plugin.control("latency"));
   BOOST_TEST(latency == latency_frames(rate, 0.5f));
-  auto from_gst = test::run_gst("masternorm target=-14 ceiling=-2 speed=radio lookahead=0.5", input);
+  auto from_gst =
+      test::run_gst("masternorm target=-14 ceiling=-2 speed=radio lookahead=0.5", input);
   BOOST_TEST_REQUIRE(from_gst.error.empty(), from_gst.error);
   BOOST_TEST_REQUIRE(from_gst.output.size() == 2u);
   BOOST_TEST_REQUIRE(from_gst.output[0].size() == input[0].size());
   double worst = 0.0;
   for (std::size_t c = 0; c < 2; ++c) {
     for (std::size_t i = 0; i + std::size_t(latency) < input[c].size(); ++i) {
-      worst = std::max(worst, std::fabs(double(from_lv2[c][i + std::size_t(latency)]) -
-                                        from_gst.output[c][i]));
+      worst = std::max(
+          worst, std::fabs(double(from_lv2[c][i + std::size_t(latency)]) - from_gst.output[c][i]));
     }
   }
   BOOST_TEST(worst <= 1e-6);
@@ -100,7 +98,8 @@ BOOST_AUTO_TEST_CASE(plugin_and_element_give_the_same_samples) {
 // of gain and a short-term output loudness within 0.5 LU of -23.
 BOOST_AUTO_TEST_CASE(meter_ports_read_gain_and_output_loudness) {
   const double rate = 48000.0;
-  test::Planar input{test::white_noise(48000 * 15, -40.0, 72), test::white_noise(48000 * 15, -40.0, 73)};
+  test::Planar input{test::white_noise(48000 * 15, -40.0, 72),
+                     test::white_noise(48000 * 15, -40.0, 73)};
   test::programme_detail::set_loudness(input[0], input[1], rate, -30.0);
   test::Lv2World world;
   test::Lv2Instance plugin(world, "norm", "urn:lacquer:norm", rate);
