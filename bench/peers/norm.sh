@@ -2,12 +2,13 @@
 # Side by side on the same programme: masternorm and ffmpeg's loudnorm in its
 # dynamic (one-pass) mode, the only live loudness normaliser among the peers.
 #
-#   bench/peers/norm.sh [build-dir] [minutes]     (defaults: build, 20)
+#   bench/peers/norm.sh [build-dir] [minutes] [target]   (defaults: build, 20, -23)
 #
 # The programme is the one tests/dsp/test_norm.cpp builds (music-like,
 # speech-like and tone items between -32 and -8 LUFS, pauses of 2-10 s at a
 # -80 LUFS noise floor), written once as a stereo 48 kHz float WAV. Both tools
-# aim at -23 LUFS with a -1 dBTP ceiling; each writes a float WAV, timed wall
+# aim at the target (-23 LUFS, or e.g. -14 where the ceiling is reached
+# often; masternorm then may raise by up to 20 dB) with a -1 dBTP ceiling; each writes a float WAV, timed wall
 # clock for the whole file. Each output is then measured by the same helper
 # (libebur128 and a 16x true-peak meter) for issue 9's figures: integrated
 # loudness off target, share of short-term readings within 2 LU of target
@@ -18,6 +19,7 @@ set -eu
 
 build=${1:-build}
 minutes=${2:-20}
+target=${3:--23}
 case $build in /*) ;; *) build=$(pwd)/$build ;; esac
 if [ ! -f "$build/elements/libgstlacquer.so" ]; then
   echo "no $build/elements/libgstlacquer.so: build the GStreamer plugin first" >&2
@@ -34,7 +36,6 @@ c++ -std=c++20 -O2 -I"$root/tests/common" "$here/norm_programme.cpp" -lebur128 -
 input="$work/programme.wav"
 "$helper" write 48000 "$minutes" "$input"
 
-target=-23
 ceiling=-1
 
 timed() {  # timed <command...>: runs it, prints wall seconds
@@ -46,7 +47,7 @@ timed() {  # timed <command...>: runs it, prints wall seconds
 
 t_ours=$(timed gst-launch-1.0 -q filesrc location="$input" ! wavparse ! audioconvert ! \
   audio/x-raw,format=F32LE,layout=interleaved ! \
-  masternorm target=$target ceiling=$ceiling speed=radio post-messages=false ! \
+  masternorm target=$target ceiling=$ceiling max-gain=20 speed=radio post-messages=false ! \
   audioconvert ! audio/x-raw,format=F32LE ! wavenc ! filesink location="$work/masternorm.wav")
 # linear=false: dynamic mode even where a linear pass would do (the live case).
 # loudnorm works at 192 kHz; aresample brings it back to the programme's rate.
