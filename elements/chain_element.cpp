@@ -142,6 +142,27 @@ void chain_finalize(GObject* object) {
   G_OBJECT_CLASS(chain_parent_class)->finalize(object);
 }
 
+// The default pad handler keeps only live upstream latency, so a bin in a
+// non-live pipeline would answer 0; the stage elements report theirs in any
+// pipeline, and so does the chain: the LATENCY query passes straight through
+// its ghost pads. `user_data` is the pad to ask next.
+struct LatencyPassage {
+  GstPad* next;                  // the pad to ask
+  GstPadQueryFunction original;  // everything else
+};
+
+gboolean pass_latency_query(GstPad* pad, GstObject* parent, GstQuery* query) {
+  const auto* passage = static_cast<const LatencyPassage*>(pad->querydata);
+  if (GST_QUERY_TYPE(query) == GST_QUERY_LATENCY) return gst_pad_peer_query(passage->next, query);
+  return passage->original(pad, parent, query);
+}
+
+void pass_latency_through(GstPad* pad, GstPad* next) {
+  auto* passage = new LatencyPassage{next, GST_PAD_QUERYFUNC(pad)};
+  gst_pad_set_query_function_full(pad, pass_latency_query, passage,
+                                  [](gpointer data) { delete static_cast<LatencyPassage*>(data); });
+}
+
 void chain_init(LacquerChain* self) {
   self->preset = new std::string(presets::kDefaultGenre);
   self->ceiling_dbtp = kDefaultCeilingDbtp;
@@ -162,10 +183,18 @@ void chain_init(LacquerChain* self) {
   if (first == nullptr) return;
   GstPad* sink = gst_element_get_static_pad(first, "sink");
   GstPad* src = gst_element_get_static_pad(last, "src");
-  gst_element_add_pad(GST_ELEMENT(self), gst_ghost_pad_new_from_template(
-                                             "sink", sink, gst_static_pad_template_get(&sink_template)));
-  gst_element_add_pad(GST_ELEMENT(self), gst_ghost_pad_new_from_template(
-                                             "src", src, gst_static_pad_template_get(&src_template)));
+  GstPad* ghost_sink =
+      gst_ghost_pad_new_from_template("sink", sink, gst_static_pad_template_get(&sink_template));
+  GstPad* ghost_src =
+      gst_ghost_pad_new_from_template("src", src, gst_static_pad_template_get(&src_template));
+  GstProxyPad* sink_internal = gst_proxy_pad_get_internal(GST_PROXY_PAD(ghost_sink));
+  GstProxyPad* src_internal = gst_proxy_pad_get_internal(GST_PROXY_PAD(ghost_src));
+  pass_latency_through(GST_PAD(sink_internal), ghost_sink);  // from the first stage, upstream
+  pass_latency_through(ghost_src, GST_PAD(src_internal));    // from downstream, to the last stage
+  gst_object_unref(sink_internal);
+  gst_object_unref(src_internal);
+  gst_element_add_pad(GST_ELEMENT(self), ghost_sink);
+  gst_element_add_pad(GST_ELEMENT(self), ghost_src);
   gst_object_unref(sink);
   gst_object_unref(src);
   set_child_arg(self, "limiter", "ceiling", "-1");

@@ -1,0 +1,102 @@
+// masterchain: the stage elements in one bin, reached through GstChildProxy.
+#include <boost/test/unit_test.hpp>
+
+#include "gst_run.hpp"
+#include "true_peak16.hpp"
+
+#include <string>
+
+using namespace lacquer;
+
+namespace {
+
+// The chain's stages in this build, as gst-launch descriptions.
+std::vector<std::string> chain_stages() {
+  std::vector<std::string> stages;
+  for (const char* stage : {"eq", "comp", "mbcomp", "imager", "limiter", "dither"}) {
+    const std::string factory = std::string("master") + stage;
+    if (GstElementFactory* f = gst_element_factory_find(factory.c_str())) {
+      gst_object_unref(f);
+      stages.push_back(factory);
+    }
+  }
+  return stages;
+}
+
+bool child_bypassed(GstElement* chain, const char* stage) {
+  gboolean bypass = FALSE;
+  GObject* child = gst_child_proxy_get_child_by_name(GST_CHILD_PROXY(chain), stage);
+  if (child == nullptr) return false;
+  g_object_get(child, "bypass", &bypass, nullptr);
+  g_object_unref(child);
+  return bypass != FALSE;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(masterchain)
+
+// The bin answers the LATENCY query with what its children add: their sum,
+// here with the linear-phase crossover of the multiband compressor (~48 ms).
+BOOST_AUTO_TEST_CASE(latency_is_the_sum_of_its_stages_latencies) {
+  test::init_gstreamer();
+  const test::Planar input(2, test::white_noise(48000, -20.0, 3));
+  GstClockTime sum = 0;
+  for (const std::string& stage : chain_stages()) {
+    const std::string description =
+        stage == "mastermbcomp" ? stage + " crossover=linear" : stage;
+    const auto alone = test::run_gst(description, input);
+    BOOST_TEST_REQUIRE(alone.error.empty(), alone.error);
+    sum += alone.latency;
+  }
+  const auto chain = test::run_gst("masterchain preset=pop mbcomp::crossover=linear ! audio/x-raw,format=F32LE", input);
+  BOOST_TEST_REQUIRE(chain.error.empty(), chain.error);
+  BOOST_TEST(sum > GST_MSECOND * 40);  // the FIR crossover is in there
+  BOOST_TEST(chain.latency == sum);
+}
+
+// A file through the chain keeps its exact length.
+BOOST_AUTO_TEST_CASE(output_has_the_input_length) {
+  const test::Planar input(2, test::white_noise(48000 * 2 + 77, -20.0, 5));
+  const auto result = test::run_gst("masterchain preset=electronic ! audio/x-raw,format=F32LE", input, {.block = 1000});
+  BOOST_TEST_REQUIRE(result.error.empty(), result.error);
+  BOOST_TEST(result.output.at(0).size() == input[0].size());
+}
+
+// `ceiling` and `limiter::ceiling` (child proxy) both reach the limiter:
+// noise driven 12 dB into it peaks at the ceiling in 16x true peak, within
+// the limiter's own promise (at most 0.1 dB over, tests/dsp/test_limiter.cpp).
+constexpr double kLimiterPromiseDb = 0.1;
+BOOST_AUTO_TEST_CASE(ceiling_and_child_property_hold_the_true_peak) {
+  const test::Planar input{test::white_noise(48000 * 2, -12.0, 7),
+                           test::white_noise(48000 * 2, -12.0, 8)};
+  const test::TruePeak16 meter;
+  for (const char* description : {"masterchain ceiling=-6 limiter::drive=12 ! audio/x-raw,format=F32LE",
+                                  "masterchain limiter::ceiling=-6 limiter::drive=12 ! audio/x-raw,format=F32LE"}) {
+    const auto result = test::run_gst(description, input);
+    BOOST_TEST_REQUIRE(result.error.empty(), result.error);
+    const double true_peak = meter.peak_db(result.output);
+    BOOST_TEST_INFO(description << ": " << true_peak << " dBTP");
+    BOOST_TEST(true_peak <= -6.0 + kLimiterPromiseDb);
+    BOOST_TEST(true_peak >= -6.0 - 1.0);  // it is limiting, not just turning down
+  }
+}
+
+// A preset switches in the stages it names and bypasses the others; the
+// limiter always runs.
+BOOST_AUTO_TEST_CASE(preset_switches_stages_in_and_out) {
+  test::init_gstreamer();
+  GstElement* chain = gst_element_factory_make("masterchain", nullptr);
+  BOOST_TEST_REQUIRE(chain != nullptr);
+  BOOST_TEST(child_bypassed(chain, "comp"));  // neutral: limiter only
+  BOOST_TEST(!child_bypassed(chain, "limiter"));
+  g_object_set(chain, "preset", "pop", nullptr);
+  BOOST_TEST(!child_bypassed(chain, "comp"));
+  BOOST_TEST(!child_bypassed(chain, "mbcomp"));
+  g_object_set(chain, "preset", "classical", nullptr);
+  BOOST_TEST(child_bypassed(chain, "comp"));
+  BOOST_TEST(!child_bypassed(chain, "limiter"));
+  gst_object_unref(chain);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
