@@ -189,6 +189,7 @@ void Equalizer::snap_band(int band, const Settings& s) noexcept {
 }
 
 void Equalizer::reset() noexcept {
+  fresh_ = true;
   for (int band = 0; band < kBands; ++band) {
     settings_[static_cast<std::size_t>(band)] = read_settings(band);
     snap_band(band, settings_[static_cast<std::size_t>(band)]);
@@ -208,6 +209,13 @@ int Equalizer::latency() const noexcept { return latency_.load(std::memory_order
 // ---------------------------------------------------------------- processing
 
 void Equalizer::process(float* const* audio, int frames) noexcept {
+  if (fresh_) {
+    // Controls set between reset() and the first audio (a host writing its
+    // ports, a face applying properties) hold from the first frame: no ramp
+    // from the defaults.
+    reset();
+    fresh_ = false;
+  }
   for (int band = 0; band < kBands; ++band) settings_[static_cast<std::size_t>(band)] = read_settings(band);
   output_gain_.set_target(db_to_gain(param(kOutputGain)), smoothing_frames_);
 

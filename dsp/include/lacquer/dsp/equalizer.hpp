@@ -104,6 +104,7 @@ class Equalizer final : public Stage {
   std::array<Settings, kBands> settings_{};
   std::array<Band, kBands> bands_{};
   int control_countdown_ = 0;
+  bool fresh_ = true;  // reset() happened, no audio since
   LinearRamp output_gain_;  // linear
   std::vector<std::vector<float>> dry_;  // kControlFrames per channel
 
