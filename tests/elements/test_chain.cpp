@@ -99,4 +99,28 @@ BOOST_AUTO_TEST_CASE(preset_switches_stages_in_and_out) {
   gst_object_unref(chain);
 }
 
+// The GstPreset files generated from presets/presets.hpp give each stage
+// element the same settings the genre preset gives it in the chain.
+BOOST_AUTO_TEST_CASE(generated_gst_presets_load_the_genre_settings_into_the_stage_elements) {
+  setenv("GST_PRESET_PATH", LACQUER_BUILD_ROOT "/presets", 1);
+  test::init_gstreamer();
+  GstElement* comp = gst_element_factory_make("mastercomp", nullptr);
+  GstElement* mbcomp = gst_element_factory_make("mastermbcomp", nullptr);
+  BOOST_TEST_REQUIRE(comp != nullptr);
+  BOOST_TEST_REQUIRE(mbcomp != nullptr);
+  BOOST_TEST_REQUIRE(gst_preset_load_preset(GST_PRESET(comp), "speech"));
+  double threshold = 0.0;
+  double ratio = 0.0;
+  g_object_get(comp, "threshold", &threshold, "ratio", &ratio, nullptr);
+  BOOST_TEST(threshold == -22.0);
+  BOOST_TEST(ratio == 3.0);
+  BOOST_TEST_REQUIRE(gst_preset_load_preset(GST_PRESET(mbcomp), "electronic"));
+  GValue band4 = G_VALUE_INIT;
+  gst_child_proxy_get_property(GST_CHILD_PROXY(mbcomp), "band4::threshold", &band4);
+  BOOST_TEST(g_value_get_double(&band4) == -26.0);
+  g_value_unset(&band4);
+  gst_object_unref(comp);
+  gst_object_unref(mbcomp);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
