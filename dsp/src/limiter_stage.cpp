@@ -13,7 +13,7 @@ constexpr Param kParams[] = {
      .doc = "Gain applied before limiting: pushes the programme into the ceiling.",
      .unit = Unit::db, .min = 0, .max = 24, .def = 0, .smoothing_ms = 20},
     {.symbol = "lookahead", .label = "Lookahead",
-     .doc = "Time the gain takes to come down before a peak; the latency is this plus 49 samples of true-peak detection.",
+     .doc = "Time the gain takes to come down before a peak; the latency is this plus 53 samples of true-peak detection.",
      .unit = Unit::ms, .min = 0.5f, .max = 10, .def = 1.5f},
     {.symbol = "release", .label = "Release",
      .doc = "Time constant with which the gain recovers after a peak.",

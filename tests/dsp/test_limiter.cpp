@@ -293,7 +293,7 @@ BOOST_AUTO_TEST_CASE(torture_set_holds_with_shortest_lookahead_and_fast_release)
 }
 
 // Any rate from 22.05 to 192 kHz: the promise holds and the latency is the
-// lookahead plus the detector's 13 frames.
+// lookahead plus the detector's delay (53 frames).
 BOOST_AUTO_TEST_CASE(every_rate_from_22050_to_192000_holds_the_ceiling) {
   Overshoot worst;
   for (double rate : {22050.0, 32000.0, 88200.0, 96000.0, 176400.0, 192000.0}) {
