@@ -67,6 +67,9 @@ void check_master(const std::string& input, const std::string& output, const pre
   BOOST_TEST_REQUIRE(run.exit_code == 0, run.err);
   const double integrated = ffmpeg_integrated_lufs(output);
   const double true_peak = meter.peak_db(decode(output));
+  BOOST_TEST_MESSAGE(output.substr(output.find_last_of('/') + 1)
+                     << " " << extra << " -> " << target.name << ": " << integrated
+                     << " LUFS (ffmpeg), " << true_peak << " dBTP (16x)");
   BOOST_TEST_INFO(output << " -> " << target.name << ": " << integrated << " LUFS, " << true_peak
                          << " dBTP");
   BOOST_TEST(std::abs(integrated - target.lufs) <= kLoudnessToleranceLu);
