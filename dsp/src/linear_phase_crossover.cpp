@@ -1,3 +1,4 @@
+#include <lacquer/dsp/crossover.hpp>
 #include <lacquer/dsp/linear_phase_crossover.hpp>
 
 #include <algorithm>
@@ -58,13 +59,7 @@ void LinearPhaseCrossover::reset() noexcept {
 
 void LinearPhaseCrossover::set_bands(int bands, std::span<const double> frequencies_hz) noexcept {
   bands = std::clamp(bands, 2, kMaxBands);
-  std::array<double, kMaxSplits> f{};
-  const double highest = 0.45 * sample_rate_;
-  for (int k = 0; k < bands - 1; ++k) {
-    const double wanted = k < static_cast<int>(frequencies_hz.size()) ? frequencies_hz[static_cast<std::size_t>(k)] : highest;
-    f[static_cast<std::size_t>(k)] = std::clamp(wanted, 10.0, highest);
-  }
-  std::sort(f.begin(), f.begin() + (bands - 1));
+  const std::array<double, kMaxSplits> f = Crossover::split_frequencies(bands, frequencies_hz, 10.0, 0.45 * sample_rate_);
   frequencies_ = f;
   if (!block_fft_) {  // not prepared yet: remember only
     bands_ = bands;

@@ -133,14 +133,7 @@ class Crossover {
   // frequency ramps the coefficients over `ramp_frames`.
   void set_bands(int bands, std::span<const double> frequencies_hz, int ramp_frames = 0) noexcept {
     bands = std::clamp(bands, 2, kMaxBands);
-    std::array<double, kMaxSplits> f{};
-    const int given = static_cast<int>(frequencies_hz.size());
-    const double highest = 0.45 * sample_rate_;
-    for (int k = 0; k < bands - 1; ++k) {
-      const double wanted = k < given ? frequencies_hz[static_cast<std::size_t>(k)] : highest;
-      f[static_cast<std::size_t>(k)] = std::clamp(wanted, 1.0, highest);
-    }
-    std::sort(f.begin(), f.begin() + (bands - 1));
+    const std::array<double, kMaxSplits> f = split_frequencies(bands, frequencies_hz, 1.0, 0.45 * sample_rate_);
     if (fresh_) ramp_frames = 0;  // nothing playing yet: no glide from a stale design
     fresh_ = false;
     if (bands != bands_) {
@@ -173,6 +166,24 @@ class Crossover {
 
   int bands() const noexcept { return bands_; }
   double frequency(int split) const noexcept { return frequencies_[static_cast<std::size_t>(split)]; }
+
+  // The first bands-1 of `wanted` (missing ones at `highest`), each clamped to
+  // [lowest, highest], in ascending order; the rest 0.
+  static std::array<double, kMaxSplits> split_frequencies(int bands, std::span<const double> wanted,
+                                                          double lowest, double highest) noexcept {
+    std::array<double, kMaxSplits> f{};
+    const int count = std::clamp(bands - 1, 0, kMaxSplits);
+    for (int k = 0; k < count; ++k) {
+      double value = k < static_cast<int>(wanted.size()) ? wanted[static_cast<std::size_t>(k)] : highest;
+      value = std::clamp(value, lowest, highest);
+      int m = k;  // insertion sort: four values at most
+      for (; m > 0 && f[static_cast<std::size_t>(m - 1)] > value; --m) {
+        f[static_cast<std::size_t>(m)] = f[static_cast<std::size_t>(m - 1)];
+      }
+      f[static_cast<std::size_t>(m)] = value;
+    }
+    return f;
+  }
 
   // Splits one channel into bands() outputs. `in` may be any of `out`.
   void process(int channel, const float* in, float* const* out, int frames) noexcept {
