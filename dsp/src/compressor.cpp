@@ -43,7 +43,7 @@ constexpr Param kParams[] = {
      .doc = "Level the compressor reacts to: peak or RMS over the detector window.",
      .unit = Unit::choice, .min = 0, .max = 1, .def = 0, .choices = kDetectorChoices},
     {.symbol = "window", .label = "Detector window",
-     .doc = "Length of the peak or RMS window.",
+     .doc = "Length of the peak or RMS window; below half a period of the lowest tone the gain follows its waveform.",
      .unit = Unit::ms, .min = 0, .max = 100, .def = 10},
     {.symbol = "link", .label = "Stereo link",
      .doc = "How far each channel's detector follows the loudest channel: 0 independent, 100 fully linked.",
@@ -61,7 +61,7 @@ constexpr Param kParams[] = {
      .doc = "Delay of the audio behind the detector; adds the same latency.",
      .unit = Unit::ms, .min = 0, .max = Compressor::kMaxLookaheadMs, .def = 0},
     {.symbol = "gain_reduction", .label = "Gain reduction",
-     .doc = "Largest gain reduction of the last processed block.",
+     .doc = "Largest gain reduction of the last processed block (per channel: left/right, or mid/side in mid/side mode).",
      .unit = Unit::db, .min = 0, .max = 60, .def = 0, .direction = Direction::meter, .per_channel = true},
 };
 static_assert(std::size(kParams) == Compressor::kCount);

@@ -37,7 +37,6 @@ void CompressorCore::reset() noexcept {
 }
 
 void CompressorCore::set(const CompressorSettings& s) noexcept {
-  settings_ = s;
   threshold_db_.target = s.threshold_db;
   slope_.target = GainComputer::slope_for_ratio(s.ratio);
   knee_db_.target = std::max(0.0f, s.knee_db);

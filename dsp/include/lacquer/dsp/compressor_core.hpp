@@ -69,7 +69,6 @@ class CompressorCore {
   int channels_ = 0;
   float smoothing_ = 0.0f;
   bool snap_ = true;  // first set() after reset: no glide from stale values
-  CompressorSettings settings_{};
   Smoothed threshold_db_, slope_, knee_db_, makeup_db_, link_, mix_;
   std::array<LevelDetector, kMaxChannels> detectors_{};
   std::array<GainSmoother, kMaxChannels> smoothers_{};
