@@ -263,6 +263,10 @@ void LoudnessNormaliser::process(float* const* audio, int frames) noexcept {
   }
   delay_.set_delay(lookahead_frames());
   limiter_.set_ceiling_dbtp(param(kCeiling));  // glides by itself
+  // The block's settings, read once.
+  settings_ = {static_cast<double>(param(kTarget)), static_cast<double>(param(kMaxGain)),
+               static_cast<double>(param(kMaxAttenuation)), static_cast<double>(param(kGate)),
+               tracking(static_cast<int>(param(kSpeed)), static_cast<double>(param(kRate)))};
   // Work in pieces that end on the detector's 100 ms hops, so each hop's
   // gain decision starts exactly where its block ends.
   for (int done = 0; done < frames;) {
@@ -327,8 +331,8 @@ void LoudnessNormaliser::on_hop() noexcept {
     ebur128_loudness_momentary(output_->st, &output_momentary);
     if (std::isfinite(output_momentary)) output_blocks_.add(to_energy(output_momentary));
   }
-  const bool content = momentary >= static_cast<double>(param(kGate));
-  const Tracking track = tracking(static_cast<int>(param(kSpeed)), param(kRate));
+  const bool content = momentary >= settings_.gate_lufs;
+  const Tracking& track = settings_.tracking;
   tracker_.set_window(static_cast<int>(std::lround(track.window_s * 10.0)));
 
   if (content) {
@@ -349,9 +353,8 @@ void LoudnessNormaliser::on_hop() noexcept {
   // The gain only moves on content and once the item has been heard long
   // enough to know its level; otherwise it holds (no noise pumping).
   if (content && item_blocks_ >= kSettleBlocks) {
-    const double aim = std::clamp(static_cast<double>(param(kTarget)) - tracker_.loudness(),
-                                  -static_cast<double>(param(kMaxAttenuation)),
-                                  static_cast<double>(param(kMaxGain)));
+    const double aim = std::clamp(settings_.target_lufs - tracker_.loudness(),
+                                  -settings_.max_attenuation_db, settings_.max_gain_db);
     const double hop_s = static_cast<double>(hop_frames_) / spec_.sample_rate;
     const double max_step = track.rate_db_per_s * hop_s;
     const double approach = std::min(1.0, hop_s / track.approach_s);

@@ -85,7 +85,16 @@ class LoudnessNormaliser final : public Stage {
   void apply_gain(float* const* audio, int offset, int frames) noexcept;
   int lookahead_frames() const noexcept;
 
+  struct Settings {
+    double target_lufs = -23.0;
+    double max_gain_db = 12.0;
+    double max_attenuation_db = 20.0;
+    double gate_lufs = -50.0;
+    Tracking tracking{1.5, 10.0, 2.0};
+  };
+
   ProcessSpec spec_{};
+  Settings settings_{};                // read from the parameters once per block
   std::unique_ptr<Ebur128> detector_;  // input, momentary blocks
   std::unique_ptr<Ebur128> output_;    // output, momentary and short-term
   LoudnessHistogram output_blocks_;    // output gating blocks, for integrated
