@@ -8,6 +8,7 @@
 // Everything audio goes through GStreamer pipelines of the lacquer elements.
 #include "measure.hpp"
 #include "render.hpp"
+#include "report.hpp"
 #include "session.hpp"
 
 #include "presets/presets.hpp"
@@ -51,7 +52,8 @@ void usage(FILE* to) {
   std::fprintf(to,
                "usage: lacquer master IN OUT [--target NAME|LUFS] [--ceiling DBTP] "
                "[--preset GENRE]\n"
-               "                      [--bits 16|24|32f] [--rate HZ] [--json] [--quiet]\n"
+               "                      [--bits 16|24|32f] [--rate HZ] [--report FILE.png] [--json] "
+               "[--quiet]\n"
                "       lacquer analyze IN [--json]\n"
                "       lacquer presets\n");
 }
@@ -208,6 +210,7 @@ int command_master(const std::vector<std::string>& args) {
   int rate = 0;
   bool json = false;
   bool quiet = false;
+  std::string report_path;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     auto value = [&](std::string& into) {
@@ -224,6 +227,8 @@ int command_master(const std::vector<std::string>& args) {
       if (!value(target_name)) return fail("--target needs a value", kExitBadUsage);
     } else if (arg == "--preset") {
       if (!value(preset_name)) return fail("--preset needs a value", kExitBadUsage);
+    } else if (arg == "--report") {
+      if (!value(report_path)) return fail("--report needs a file name", kExitBadUsage);
     } else if (arg == "--bits") {
       if (!value(bits_text)) return fail("--bits needs a value", kExitBadUsage);
     } else if (arg == "--ceiling") {
@@ -291,6 +296,12 @@ int command_master(const std::vector<std::string>& args) {
   } else {
     return fail("--bits: " + bits_text + " is not 16, 24 or 32f", kExitBadUsage);
   }
+  if (!report_path.empty()) {
+    if (report_path.size() < 4 || report_path.substr(report_path.size() - 4) != ".png") {
+      return fail("--report: " + report_path + " must end in .png", kExitBadUsage);
+    }
+    if (!reports_available()) return fail("this lacquer was built without cairo: no --report");
+  }
   if (auto problem = input_problem(input)) return fail(*problem);
   namespace fs = std::filesystem;
   const fs::path out_path(output);
@@ -301,7 +312,9 @@ int command_master(const std::vector<std::string>& args) {
 
   const bool progress = !quiet && !json;
   // Pass 1: measure.
-  const MeasureOutcome before = measure_file(input, progress ? "measure" : "", false, 0, false);
+  const bool want_report = !report_path.empty();
+  const MeasureOutcome before =
+      measure_file(input, progress ? "measure" : "", false, 0, want_report);
   if (before.interrupted) return fail("interrupted", kExitInterrupted);
   if (!before.ok) return fail(input + ": " + before.error);
   const Measurement& in = before.measurement;
@@ -334,6 +347,7 @@ int command_master(const std::vector<std::string>& args) {
   std::vector<RenderRecord> renders;
   Measurement out;
   double max_reduction = 0.0;
+  std::vector<std::pair<double, double>> gain_reduction_series;
   for (int pass = 1; pass <= kMaxRenders; ++pass) {
     settings.progress_label = progress ? "render " + std::to_string(pass) : "";
     const RenderOutcome rendered = render(settings);
@@ -350,7 +364,7 @@ int command_master(const std::vector<std::string>& args) {
     }
     // Measure what was written, decoded again: the promise holds for the file.
     const MeasureOutcome after = measure_file(temp.string(), progress ? "verify" : "", true,
-                                              rate > 0 ? rate : in.rate, false);
+                                              rate > 0 ? rate : in.rate, want_report);
     if (after.interrupted || interrupted()) {
       discard();
       return fail("interrupted; nothing written", kExitInterrupted);
@@ -361,6 +375,7 @@ int command_master(const std::vector<std::string>& args) {
     }
     out = after.measurement;
     max_reduction = rendered.max_gain_reduction_db;
+    gain_reduction_series = rendered.gain_reduction_series;
     renders.push_back({settings.gain_db, settings.ceiling_dbtp, out.integrated_lufs,
                        out.true_peak_dbtp, rendered.wall_seconds, after.wall_seconds});
     const double error_lu = target_lufs - out.integrated_lufs;
@@ -398,6 +413,16 @@ int command_master(const std::vector<std::string>& args) {
   if (ec) {
     discard();
     return fail(output + ": cannot write: " + ec.message());
+  }
+  if (want_report) {
+    std::string report_error;
+    const std::string title = "lacquer master " + fs::path(input).filename().string() + " -> " +
+                              out_path.filename().string() + " (" + target_name + ", preset " +
+                              std::string(genre->name) + ")";
+    if (!write_report(report_path, in, out, gain_reduction_series, target_lufs, title,
+                      report_error)) {
+      return fail("report: " + report_error);
+    }
   }
   const double error_lu = target_lufs - out.integrated_lufs;
   const bool on_target = std::abs(error_lu) <= kToleranceLu && out.true_peak_dbtp <= ceiling_dbtp;

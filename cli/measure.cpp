@@ -133,6 +133,10 @@ MeasureOutcome measure_file(const std::string& path, const std::string& progress
       double value = 0.0;
       if (gst_structure_get_double(s, "short-term", &value)) {
         m.short_term_max_lufs = std::max(m.short_term_max_lufs, value);
+        guint64 running_time = 0;
+        if (gst_structure_get_uint64(s, "running-time", &running_time)) {
+          m.short_term_series.emplace_back(double(running_time) / GST_SECOND, value);
+        }
       }
       gboolean final = FALSE;
       if (gst_structure_get_boolean(s, "final", &final) && final) {

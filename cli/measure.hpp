@@ -6,6 +6,7 @@
 
 #include <array>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace lacquer::cli {
@@ -28,6 +29,7 @@ struct Measurement {
   double correlation = 0.0;              // stereo only: Pearson correlation of L and R
   double mono_loss_db = 0.0;             // stereo only: energy lost by folding to (L+R)/2
   std::array<double, kOctaveCentresHz.size()> octave_db{};  // relative to the loudest band
+  std::vector<std::pair<double, double>> short_term_series;  // (seconds, LUFS) every 100 ms
 
   double seconds() const { return rate > 0 ? double(frames) / rate : 0.0; }
 };

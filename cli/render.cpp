@@ -145,6 +145,10 @@ RenderOutcome render(const RenderSettings& settings) {
     double reduction = 0.0;
     if (gst_structure_get_double(s, "gain-reduction", &reduction)) {
       max_reduction = std::max(max_reduction, reduction);
+      guint64 running_time = 0;
+      if (gst_structure_get_uint64(s, "running-time", &running_time)) {
+        outcome.gain_reduction_series.emplace_back(double(running_time) / GST_SECOND, reduction);
+      }
     }
   };
   const RunResult run = run_to_end(pipeline, options);

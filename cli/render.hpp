@@ -6,6 +6,8 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace lacquer::cli {
 
@@ -43,6 +45,7 @@ struct RenderOutcome {
   bool interrupted = false;
   std::string error;
   double max_gain_reduction_db = 0.0;  // deepest limiter gain reduction seen
+  std::vector<std::pair<double, double>> gain_reduction_series;  // (seconds, dB) per buffer
   double wall_seconds = 0.0;
   std::string pipeline;  // the gst-launch description that ran
 };

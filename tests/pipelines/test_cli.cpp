@@ -180,6 +180,23 @@ BOOST_AUTO_TEST_CASE(output_wav_keeps_the_input_length_and_is_sample_aligned_wit
   }
 }
 
+BOOST_AUTO_TEST_CASE(report_is_a_png_written_beside_a_master_on_target) {
+  ScratchDir scratch;
+  const TruePeak16 meter;
+  const std::string input = scratch / "in.wav";
+  write_wav(input, programme(4.0, -20.0, 13), kRate);
+  const std::string report = scratch / "report.png";
+  check_master(input, scratch / "out.wav", *presets::find_target("apple"), scratch, meter,
+               "--preset pop --report " + report);
+  const std::string png = read_text(report);
+  BOOST_TEST_REQUIRE(png.size() > 8u);
+  BOOST_TEST(png.substr(0, 8) == std::string("\x89PNG\r\n\x1a\n", 8));
+  const CliResult bad = run_cli("master " + input + " " + (scratch / "x.wav") +
+                                    " --report " + (scratch / "report.jpg"), scratch);
+  BOOST_TEST(bad.exit_code != 0);
+  BOOST_TEST(!std::filesystem::exists(scratch / "x.wav"));
+}
+
 BOOST_AUTO_TEST_CASE(bad_inputs_exit_non_zero_with_one_line_and_write_nothing) {
   ScratchDir scratch;
   const std::string inputs = scratch / "inputs";
