@@ -62,6 +62,15 @@ class Biquad {
 
   void reset() noexcept { s1_ = s2_ = 0.0; }
 
+  // The two state variables, for code that runs many sections in one loop
+  // (e.g. two channels or a whole cascade per sample) and hands them back.
+  double state1() const noexcept { return s1_; }
+  double state2() const noexcept { return s2_; }
+  void set_state(double s1, double s2) noexcept {
+    s1_ = s1;
+    s2_ = s2;
+  }
+
   double process(double x) noexcept {
     const double y = c_.b0 * x + s1_;
     s1_ = c_.b1 * x - c_.a1 * y + s2_;

@@ -4,8 +4,9 @@
 // magnitudes, run as a partitioned FFT convolution).
 //
 // Minimum phase. Controls move in straight lines in log frequency, dB and
-// log Q over their smoothing time; every 32 frames the band is redesigned in
-// closed form and its biquads ramp their coefficients across those 32 frames.
+// log Q over their smoothing time (20 ms); every 32 frames the band is
+// redesigned in closed form and its biquads ramp their coefficients across
+// those 32 frames. Settled bands run as one cascade, both channels at once.
 // When the controls rest the band is refined (minimax against the prototype)
 // and ramps there too. Changing a band's type, slope or channel, or
 // switching it on or off, fades the band out and in (wet/dry) so the filters
@@ -16,8 +17,9 @@
 // sampled on an L-point grid, turned into a zero-phase impulse response,
 // Kaiser-windowed to L - 2P taps and delayed so that, with the convolver's
 // partition of P frames, the latency is exactly L / 2. The rate sets L so that
-// 20 Hz is still resolved (about 340 ms of FIR). A change is designed at the
-// next partition boundary and crossfaded in over one partition.
+// 20 Hz is still resolved (L = 16384 at 48 kHz: 12288 taps, 171 ms latency).
+// A change is designed at the next partition boundary and crossfaded in over
+// one partition (raised cosine).
 #pragma once
 
 #include <lacquer/dsp/biquad.hpp>
@@ -93,6 +95,9 @@ class Equalizer final : public Stage {
   void set_coefficients(Band& b, const EqSections& design, int ramp_frames) noexcept;
   void process_minimum(float* const* audio, int frames) noexcept;
   void process_band(Band& b, float* const* audio, int frames) noexcept;
+  bool joins_cascade(const Band& b) const noexcept;
+  void add_to_cascade(Band& b) noexcept;
+  void run_cascade(float* const* audio, int frames) noexcept;
   void apply_output_gain(float* const* audio, int frames) noexcept;
 
   void design_linear(bool crossfade) noexcept;
@@ -107,6 +112,17 @@ class Equalizer final : public Stage {
   bool fresh_ = true;  // reset() happened, no audio since
   LinearRamp output_gain_;  // linear
   std::vector<std::vector<float>> dry_;  // kControlFrames per channel
+
+  // Settled bands run as one cascade, both channels at once (two lanes of a
+  // vector; a band on one channel is identity on the other lane) and every
+  // section per sample, so the sections' recursions overlap instead of
+  // waiting on each other.
+  struct CascadeSection {
+    double b0[2], b1[2], b2[2], a1[2], a2[2], s1[2], s2[2];
+    Biquad* lane[2];
+  };
+  std::array<CascadeSection, kBands * kMaxEqSections> cascade_{};
+  int cascade_count_ = 0;
 
   // Linear phase.
   EqPhase phase_ = EqPhase::minimum;
