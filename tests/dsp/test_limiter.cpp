@@ -460,6 +460,29 @@ BOOST_AUTO_TEST_CASE(link_decides_whether_a_quiet_channel_follows_the_loud_one) 
   }
 }
 
+// Moving the link while running (fully linked shares one gain path; partly
+// linked runs one per channel, and the switch restarts the paths from a state
+// that covers every channel) keeps the ceiling.
+BOOST_AUTO_TEST_CASE(link_change_while_running_keeps_the_ceiling) {
+  const double rate = 48000.0;
+  Settings s;
+  s.drive_db = 12.0;
+  auto runner = make_limiter(rate, 2, s);
+  const auto n = std::size_t(rate);
+  test::Planar audio{test::white_noise(n, -12.0, 23), clipped_drums(rate, n, 24)};
+  fade(audio, rate);
+  std::vector<float*> ptrs(2);
+  int i = 0;
+  for (std::size_t done = 0; done < n; done += 700, ++i) {
+    runner->stage().set(dsp::LimiterStage::kLink, i % 3 == 0 ? 100.0f : (i % 3 == 1 ? 0.0f : 60.0f));
+    const int frames = int(std::min<std::size_t>(700, n - done));
+    for (std::size_t c = 0; c < 2; ++c) ptrs[c] = audio[c].data() + done;
+    runner->process(ptrs.data(), frames);
+  }
+  BOOST_TEST(meter16().peak_db(audio) <= s.ceiling_dbtp + kTruePeakTolerance_db);
+  BOOST_TEST(test::sample_peak_db(audio) <= s.ceiling_dbtp);
+}
+
 // Changing the lookahead while running moves the latency, and the ceiling
 // holds across the change.
 BOOST_AUTO_TEST_CASE(lookahead_change_while_running_keeps_the_ceiling) {

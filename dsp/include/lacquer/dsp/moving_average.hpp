@@ -1,7 +1,7 @@
 // Mean of the last `length` values of a stream: a running sum over a ring
 // preallocated for the longest length. The sum is recomputed from the ring
-// once per lap, so rounding never accumulates (a run of ones averages to
-// exactly one again).
+// once per lap, so rounding never accumulates (a run of ones averages to one
+// within a double's rounding, exactly 1.0f as a float).
 //
 // Two in cascade make a limiter's gain ramp: the minimum required gain held
 // over the lookahead, averaged, falls along a smooth S-curve (a triangular
@@ -19,12 +19,14 @@ class MovingAverage {
   void prepare(int max_length) {
     ring_.assign(static_cast<std::size_t>(std::max(1, max_length)), 0.0);
     length_ = std::clamp(length_, 1, static_cast<int>(ring_.size()));
+    inverse_ = 1.0 / length_;
     fill(0.0);
   }
 
   // Sets the length and fills the history with `value` (no allocation).
   void configure(int length, double value) noexcept {
     length_ = std::clamp(length, 1, static_cast<int>(ring_.size()));
+    inverse_ = 1.0 / length_;
     fill(value);
   }
   int length() const noexcept { return length_; }
@@ -44,7 +46,7 @@ class MovingAverage {
       for (int i = 0; i < length_; ++i) exact += ring_[static_cast<std::size_t>(i)];
       sum_ = exact;
     }
-    return sum_ / length_;
+    return sum_ * inverse_;
   }
 
   // The smallest value in the history (a bound on the mean); O(length).
@@ -55,6 +57,7 @@ class MovingAverage {
  private:
   std::vector<double> ring_;
   double sum_ = 0.0;
+  double inverse_ = 1.0;
   int length_ = 1;
   int pos_ = 0;
 };

@@ -102,8 +102,10 @@ class TruePeakLimiter {
   };
 
   void process_part(float* const* audio, int frames) noexcept;
+  float envelope(Channel& ch, const float* r, float* g, int frames) noexcept;
   int lookahead_frames(double lookahead_ms) const noexcept;
   void configure_lookahead(int frames) noexcept;
+  void restart_envelope(Channel& ch, const Channel& covered) noexcept;
   void update_coefficients() noexcept;
 
   double rate_ = 48000.0;
@@ -122,6 +124,8 @@ class TruePeakLimiter {
   std::vector<float> drive_gain_;    // per sample of the block
   std::vector<float> ceiling_gain_;  // per sample of the block
   std::vector<float> switch_gain_;   // per sample of the block, while switching
+  std::vector<float> lowest_;        // per sample of the block: the lowest r, or the shared gain
+  bool shared_ = false;              // the last block ran one gain path for all channels
   enum class Switch { none, fading_out, fading_in } switch_ = Switch::none;
   int switch_frames_ = 1;
   int switch_left_ = 0;
