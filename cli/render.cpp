@@ -67,10 +67,9 @@ const OutputFormat* output_format_for(const std::string& path) {
 RenderOutcome render(const RenderSettings& settings) {
   RenderOutcome outcome;
   std::string d = "filesrc location=" + quoted(settings.input) + " ! decodebin ! audioconvert";
-  if (settings.rate > 0) {
-    d += " ! audioresample ! audio/x-raw,rate=" + std::to_string(settings.rate);
-  }
+  if (settings.rate > 0) d += " ! audioresample";
   d += " ! audio/x-raw,format=F32LE,layout=interleaved";
+  if (settings.rate > 0) d += ",rate=" + std::to_string(settings.rate);
   // The dynamics see every mix at the presets' reference loudness; the
   // second gain, the one the verify loop corrects, drives the limiter.
   std::string dynamics;

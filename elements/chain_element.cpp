@@ -5,9 +5,10 @@
  *       masterchain preset=pop ceiling=-1 bits=16 limiter::release=80 ! \
  *       audio/x-raw,format=S16LE ! wavenc ! filesink location=master.wav
  *
- * The children are the stage elements of this plugin (those this build has),
- * named after their stage: any of their properties is reachable through
- * GstChildProxy ("comp::threshold", "mbcomp::band1::ratio"). Each stage is
+ * Stereo in, stereo out. The children are the stage elements of this plugin
+ * (those this build has), named after their stage: any of their properties is
+ * reachable through GstChildProxy ("comp::threshold", "mbcomp::band1::ratio").
+ * Each stage is
  * switched with its own `bypass`, which keeps its latency, so the chain's
  * latency - the sum its children report to the LATENCY query - never moves.
  * `preset` applies a genre preset from presets/presets.hpp: the stages it
@@ -50,13 +51,17 @@ GType chain_get_type();
 
 G_DEFINE_TYPE(LacquerChain, chain, GST_TYPE_BIN)
 
+// Stereo: the imager has no meaning for other layouts. Mono and surround
+// programmes go through the stage elements (or `lacquer master`, which leaves
+// the imager out for them).
 GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
     "sink", GST_PAD_SINK, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS("audio/x-raw, format=(string){ F32LE, F64LE }, layout=(string)interleaved"));
+    GST_STATIC_CAPS("audio/x-raw, format=(string){ F32LE, F64LE }, layout=(string)interleaved, "
+                    "channels=(int)2"));
 GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
     "src", GST_PAD_SRC, GST_PAD_ALWAYS,
     GST_STATIC_CAPS("audio/x-raw, format=(string){ F32LE, F64LE, S16LE, S24LE, S32LE }, "
-                    "layout=(string)interleaved"));
+                    "layout=(string)interleaved, channels=(int)2"));
 
 GstElement* child(LacquerChain* self, std::string_view stage) {
   return gst_bin_get_by_name(GST_BIN(self), std::string(stage).c_str());
