@@ -45,7 +45,7 @@ constexpr Param kParams[] = {
      .def = 20},
     {.symbol = "speed",
      .label = "Speed",
-     .doc = "How closely the gain follows the programme: broadcast (1.5 dB/s over 10 s, keeps the "
+     .doc = "How closely the gain follows the programme: broadcast (5 dB/s over 10 s, keeps the "
             "loudness range), radio (10 dB/s over 3 s, tight) or custom (the rate below over 3 s).",
      .unit = Unit::choice,
      .min = 0,
@@ -167,10 +167,11 @@ const StageInfo& norm_info() noexcept { return kInfo; }
 LoudnessNormaliser::Tracking LoudnessNormaliser::tracking(int speed,
                                                           double custom_rate_db_per_s) noexcept {
   switch (speed) {
-    // Slow enough that the loudness range inside an item survives: only
-    // changes that last longer than the 10 s window are corrected.
+    // The loudness range inside an item survives: the 10 s window smooths
+    // its dynamics away, and only a change of level that outlasts the
+    // tracker's outlier test moves the gain.
     case kBroadcast:
-      return {1.5, 10.0, 2.0};
+      return {5.0, 10.0, 1.0};
     // Follows short-term loudness (3 s) closely.
     case kRadio:
       return {10.0, 3.0, 0.5};

@@ -26,6 +26,10 @@ class LoudnessTracker {
   // section 5.2), and the outlier bound, +6 LU.
   static constexpr double kRelativeGateRatio = 0.1;
   static constexpr double kOutlierRatio = 3.981071705534972;
+  // A change of level is this many blocks (1 s) outside the accepted range on
+  // one side, or a quarter of a shorter window: longer than a transient's
+  // 400 ms blocks last.
+  static constexpr int kChangeBlocks = 10;
 
   // Non-realtime: allocates for windows of up to `max_blocks` blocks.
   void prepare(int max_blocks) {
@@ -58,7 +62,7 @@ class LoudnessTracker {
     energy_[static_cast<std::size_t>(head_)] = energy;
     head_ = head_ + 1 == window_ ? 0 : head_ + 1;
     count_ = std::min(count_ + 1, window_);
-    const int recent = std::max(1, window_ / 4);
+    const int recent = std::clamp(window_ / 4, 1, kChangeBlocks);
     if (count_ < 2 * recent) return;
     // Has the newest quarter left the accepted range, all on one side?
     const double median = median_of(count_ - recent);
