@@ -52,10 +52,10 @@ struct Run {
 
 // True peak of the output by the independent 16x meter. To keep the test
 // quick it looks at the 100 ms chunks whose sample peak comes within 6 dB of
-// the ceiling (an inter-sample peak 6 dB above its neighbouring samples needs
-// full-scale content at the Nyquist frequency, which the programme does not
-// have), each with 256 samples of context on either side faded in and out so
-// the chunk's edges do not ring.
+// the ceiling, each with 256 samples of context on either side faded in and
+// out so the chunk's edges do not ring. (Samples 6 dB below the true peak
+// take a strong component near 0.35 fs or above caught at its worst phase;
+// the programme is band-limited there and its energy lies far lower.)
 void measure_true_peak(const test::Planar& out, double rate, double ceiling_dbtp, Run& r) {
   const test::TruePeak16 meter;
   const auto chunk = std::size_t(rate / 10.0);
@@ -197,14 +197,14 @@ const Run& long_run() {
 // ceiling is reached often.
 const Run& run_48k() {
   static const Run r =
-      run(Settings{.rate = 48000.0, .minutes = 3.0, .target = -14.0, .max_gain_db = 20.0});
+      run(Settings{.rate = 48000.0, .minutes = 2.0, .target = -14.0, .max_gain_db = 20.0});
   return r;
 }
 
 // Steady noise at -30 LUFS with a 300 ms burst 15 dB louder in the middle;
 // returns the gains read every 10 ms.
 std::vector<double> gains_around_transient(int speed, double rate_db_per_s, double rate = 48000.0) {
-  const auto frames = std::size_t(40.0 * rate);
+  const auto frames = std::size_t(30.0 * rate);
   test::Planar audio{test::white_noise(frames, -30.0, 1), test::white_noise(frames, -30.0, 2)};
   test::programme_detail::set_loudness(audio[0], audio[1], rate, -30.0);
   const auto burst_at = std::size_t(20.0 * rate);
@@ -248,7 +248,7 @@ BOOST_AUTO_TEST_CASE(programme_integrated_within_half_lu_of_target) {
 BOOST_AUTO_TEST_CASE(short_term_within_2_lu_for_95_percent_of_programme) {
   for (const Run* r : {&long_run(), &run_48k()}) {
     BOOST_TEST_CONTEXT("rate " << r->settings.rate) {
-      BOOST_TEST_REQUIRE(r->short_term_points > 1000);
+      BOOST_TEST_REQUIRE(r->short_term_points > 500);  // enough readings to judge by
       BOOST_TEST(r->short_term_in_tolerance >= 0.95);
     }
   }
@@ -299,7 +299,7 @@ BOOST_AUTO_TEST_CASE(steady_programme_with_a_transient_does_not_pump) {
       const double before = gains[1990];  // 19.9 s: settled, just before the burst
       BOOST_TEST(before == 7.0, boost::test_tools::tolerance(0.5 / 7.0));  // -30 -> -23 LUFS
       double deviation = 0.0, fastest = 0.0;
-      for (std::size_t i = 1990; i < 3000; ++i) {
+      for (std::size_t i = 1990; i < gains.size(); ++i) {
         deviation = std::max(deviation, std::fabs(gains[i] - before));
         fastest = std::max(fastest, std::fabs(gains[i] - gains[i - 1]) / 0.01);
       }
@@ -320,7 +320,7 @@ BOOST_AUTO_TEST_CASE(steady_programme_with_a_transient_does_not_pump) {
 // on the audio being played.
 BOOST_AUTO_TEST_CASE(broadcast_preset_keeps_the_loudness_range) {
   const double rate = 48000.0;
-  const auto frames = std::size_t(90.0 * rate);
+  const auto frames = std::size_t(75.0 * rate);
   test::Planar input{test::white_noise(frames, -30.0, 81), test::white_noise(frames, -30.0, 82)};
   for (std::size_t i = 0; i < frames; ++i) {
     const auto swell = float(
@@ -435,7 +435,7 @@ BOOST_AUTO_TEST_CASE(latency_is_the_lookahead_plus_the_limiter) {
 // taken on the detector's 100 ms grid, whatever the host's blocks.
 BOOST_AUTO_TEST_CASE(output_does_not_depend_on_block_size) {
   const double rate = 44100.0;
-  test::Programme p = test::make_programme(rate, 0.5, 11);
+  test::Programme p = test::make_programme(rate, 0.35, 11);
   test::Planar reference;
   for (int block : {4096, 1, 441, 1000}) {
     BOOST_TEST_CONTEXT("block " << block) {
