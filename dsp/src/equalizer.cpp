@@ -192,6 +192,7 @@ void Equalizer::snap_band(int band, const Settings& s) noexcept {
 
 void Equalizer::reset() noexcept {
   fresh_ = true;
+  idle_ = false;
   for (int band = 0; band < kBands; ++band) {
     settings_[static_cast<std::size_t>(band)] = read_settings(band);
     snap_band(band, settings_[static_cast<std::size_t>(band)]);
@@ -218,8 +219,14 @@ void Equalizer::process(float* const* audio, int frames) noexcept {
     reset();
     fresh_ = false;
   }
-  for (int band = 0; band < kBands; ++band) settings_[static_cast<std::size_t>(band)] = read_settings(band);
-  output_gain_.set_target(db_to_gain(param(kOutputGain)), smoothing_frames_);
+  for (int band = 0; band < kBands; ++band) {
+    const Settings s = read_settings(band);
+    if (!(s == settings_[static_cast<std::size_t>(band)])) idle_ = false;
+    settings_[static_cast<std::size_t>(band)] = s;
+  }
+  const double gain_target = db_to_gain(param(kOutputGain));
+  if (gain_target != output_gain_.target()) idle_ = false;
+  output_gain_.set_target(gain_target, smoothing_frames_);
 
   const EqPhase wanted = param(kPhase) > 0.5f ? EqPhase::linear : EqPhase::minimum;
   if (wanted != phase_) {
@@ -253,7 +260,10 @@ void Equalizer::process_minimum(float* const* audio, int frames) noexcept {
       control_tick();
       control_countdown_ = kControlFrames;
     }
-    const int n = std::min(frames - done, control_countdown_);
+    // Once nothing moves, the ticks left in this call would change nothing
+    // (the controls are read once per call): the rest of the block goes in
+    // one piece and the tick phase moves on with it.
+    const int n = idle_ ? frames - done : std::min(frames - done, control_countdown_);
     for (int c = 0; c < channels_; ++c) chunk[c] = audio[c] + done;
 
     bool mid_side = false;
@@ -281,7 +291,12 @@ void Equalizer::process_minimum(float* const* audio, int frames) noexcept {
     if (mid_side) to_left_right(chunk[0], chunk[1], n);
     apply_output_gain(chunk, n);
     done += n;
-    control_countdown_ -= n;
+    if (n <= control_countdown_) {
+      control_countdown_ -= n;
+    } else {  // an idle span over skipped ticks: keep the tick phase
+      const int position = (kControlFrames - control_countdown_ + n) % kControlFrames;
+      control_countdown_ = position == 0 ? 0 : kControlFrames - position;
+    }
   }
 }
 
@@ -417,6 +432,18 @@ void Equalizer::set_coefficients(Band& b, const EqSections& design, int ramp_fra
 
 void Equalizer::control_tick() noexcept {
   for (int band = 0; band < kBands; ++band) update_band(band);
+  // Idle: no control, fade, coefficient ramp or output gain moves any more.
+  bool idle = !output_gain_.moving();
+  for (const Band& b : bands_) {
+    if (!idle) break;
+    idle = !b.log_freq.moving() && !b.gain_db.moving() && !b.log_q.moving() && !b.mix.moving() &&
+           b.mix_from == b.mix_to;
+    for (int s = 0; s < b.sections && idle; ++s) {
+      idle = !b.filters[0][static_cast<std::size_t>(s)].ramping() &&
+             !b.filters[1][static_cast<std::size_t>(s)].ramping();
+    }
+  }
+  idle_ = idle;
 }
 
 void Equalizer::update_band(int band) noexcept {

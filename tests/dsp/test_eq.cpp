@@ -350,4 +350,39 @@ BOOST_AUTO_TEST_CASE(block_sizes_1_to_8192_give_identical_output) {
   }
 }
 
+// Every control moving between calls of random sizes, the phase mode
+// switching back and forth: the output stays finite and within the largest
+// gain the settings allow (+24 dB bands, +24 dB output: far below 1e4 for a
+// -12 dBFS input).
+BOOST_AUTO_TEST_CASE(controls_and_phase_changing_between_calls_stay_finite) {
+  auto runner = make_eq(48000.0, 2, 1024, nullptr, false);
+  dsp::Stage& eq = runner->stage();
+  test::Planar audio(2, test::white_noise(1024, -12.0, 21));
+  std::vector<float*> ptrs{audio[0].data(), audio[1].data()};
+  std::uint32_t seed = 5;
+  auto next = [&seed] { return seed = seed * 1664525u + 1013904223u; };
+  double peak = 0.0;
+  bool finite = true;
+  for (int call = 0; call < 400; ++call) {
+    for (int i = 0; i < eq.param_count(); ++i) {
+      const dsp::Param& p = *dsp::param_at(eq.info(), i).param;
+      if (next() % 8 != 0) continue;  // a few controls per call
+      const float fraction = float(next() % 1000) / 999.0f;
+      eq.set(i, p.taper == dsp::Taper::log ? p.min * std::pow(p.max / p.min, fraction)
+                                           : p.min + fraction * (p.max - p.min));
+    }
+    audio = test::Planar(2, test::white_noise(1024, -12.0, std::uint32_t(call)));
+    ptrs = {audio[0].data(), audio[1].data()};
+    runner->process(ptrs.data(), 1 + int(next() % 1024));
+    for (const auto& ch : audio) {
+      for (float x : ch) {
+        finite = finite && std::isfinite(x);
+        peak = std::max(peak, double(std::fabs(x)));
+      }
+    }
+  }
+  BOOST_TEST(finite);
+  BOOST_TEST(peak < 1e4);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

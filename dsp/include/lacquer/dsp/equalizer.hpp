@@ -110,6 +110,7 @@ class Equalizer final : public Stage {
   std::array<Band, kBands> bands_{};
   int control_countdown_ = 0;
   bool fresh_ = true;  // reset() happened, no audio since
+  bool idle_ = false;  // nothing moves: control ticks would change nothing
   LinearRamp output_gain_;  // linear
   std::vector<std::vector<float>> dry_;  // kControlFrames per channel
 
