@@ -1,8 +1,8 @@
 // The true-peak limiter, stereo 48 kHz, true-peak detection on (4x), driven
 // 6 dB into a -1 dBTP ceiling so the gain is always moving.
-#include "bench_stage.hpp"
-
 #include <lacquer/dsp/limiter_stage.hpp>
+
+#include "bench_stage.hpp"
 
 using lacquer::bench::StageBench;
 using lacquer::dsp::LimiterStage;
@@ -23,14 +23,16 @@ static void BM_limiter_stereo_48k_true_peak(benchmark::State& state) {
 BENCHMARK(BM_limiter_stereo_48k_true_peak)->Arg(64)->Arg(512)->Arg(4096);
 
 static void BM_limiter_stereo_48k_sample_peak(benchmark::State& state) {
-  lacquer::bench::run_stage_bench(state, StageBench{.stage = "limiter", .configure = [](auto& stage) {
-                                                      driven(stage);
-                                                      stage.set(LimiterStage::kTruePeak, 0.0f);
-                                                    }});
+  lacquer::bench::run_stage_bench(state,
+                                  StageBench{.stage = "limiter", .configure = [](auto& stage) {
+                                               driven(stage);
+                                               stage.set(LimiterStage::kTruePeak, 0.0f);
+                                             }});
 }
 BENCHMARK(BM_limiter_stereo_48k_sample_peak);
 
 static void BM_limiter_stereo_96k_true_peak(benchmark::State& state) {
-  lacquer::bench::run_stage_bench(state, StageBench{.stage = "limiter", .rate = 96000.0, .configure = driven});
+  lacquer::bench::run_stage_bench(
+      state, StageBench{.stage = "limiter", .rate = 96000.0, .configure = driven});
 }
 BENCHMARK(BM_limiter_stereo_96k_true_peak);

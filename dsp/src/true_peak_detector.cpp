@@ -1,8 +1,7 @@
-#include <lacquer/dsp/true_peak_detector.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <lacquer/dsp/true_peak_detector.hpp>
 #include <numbers>
 
 namespace lacquer::dsp {
@@ -30,8 +29,10 @@ std::vector<float> half_band(int taps, double beta) {
   for (int k = 0; k < half; ++k) {
     const double t = k + 0.5;
     const double ratio = t / half;
-    const double window = bessel_i0(beta * std::sqrt(std::max(0.0, 1.0 - ratio * ratio))) / bessel_i0(beta);
-    h[static_cast<std::size_t>(k)] = std::sin(std::numbers::pi * t) / (std::numbers::pi * t) * window;
+    const double window =
+        bessel_i0(beta * std::sqrt(std::max(0.0, 1.0 - ratio * ratio))) / bessel_i0(beta);
+    h[static_cast<std::size_t>(k)] =
+        std::sin(std::numbers::pi * t) / (std::numbers::pi * t) * window;
     sum += 2.0 * h[static_cast<std::size_t>(k)];
   }
   std::vector<float> out(h.size());
@@ -73,8 +74,8 @@ inline Float4 refine(Float4 a, Float4 b, Float4 c) noexcept {
 
 // How far (in base frames) each stage reads ahead of the index it computes.
 constexpr int kAheadA = TruePeakDetector::kLongTaps / 2;  // 48
-constexpr int kAheadB = 3;  // 12 taps on the 2x sequence
-constexpr int kAheadC = 1;  // 8 taps on the 4x sequence
+constexpr int kAheadB = 3;                                // 12 taps on the 2x sequence
+constexpr int kAheadC = 1;                                // 8 taps on the 4x sequence
 
 }  // namespace
 
@@ -182,8 +183,8 @@ void TruePeakDetector::estimate(float* peak, int frames) noexcept {
   // Refined value of every oversampled point, one phase at a time so each
   // loop runs over time and vectorises: point p of sample m has neighbours
   // p-1 and p+1, wrapping into the samples before and after.
-  const int first = -kDelay;       // interval s = i - kDelay, i = 0 .. frames-1
-  const int count = frames + 1;    // and phase 0 of s + 1
+  const int first = -kDelay;     // interval s = i - kDelay, i = 0 .. frames-1
+  const int count = frames + 1;  // and phase 0 of s + 1
   float* refined = refined_.data();
   for (int p = 0; p < K; ++p) {
     const float* before = p == 0 ? rows[K - 1] - 1 : rows[p - 1];
@@ -191,7 +192,8 @@ void TruePeakDetector::estimate(float* peak, int frames) noexcept {
     const float* after = p == K - 1 ? rows[0] + 1 : rows[p + 1];
     float* out = refined + std::size_t(p) * std::size_t(max_block_ + kSlack);
     for (int n = 0; n < count; n += 4) {
-      const Float4 v = refine(load4(before + first + n), load4(here + first + n), load4(after + first + n));
+      const Float4 v =
+          refine(load4(before + first + n), load4(here + first + n), load4(after + first + n));
       std::memcpy(out + n, &v, sizeof v);
     }
   }

@@ -1,7 +1,6 @@
-#include <lacquer/dsp/true_peak_limiter.hpp>
-
 #include <algorithm>
 #include <cmath>
+#include <lacquer/dsp/true_peak_limiter.hpp>
 
 namespace lacquer::dsp {
 namespace {
@@ -161,8 +160,9 @@ void TruePeakLimiter::restart_envelope(Channel& ch, const Channel& covered) noex
   float floor = static_cast<float>(std::min(ch.released, covered.released));
   for (float r : ch.history) floor = std::min(floor, r);
   for (float r : covered.history) floor = std::min(floor, r);
-  floor = std::min({floor, static_cast<float>(ch.ramp1.minimum()), static_cast<float>(ch.ramp2.minimum()),
-                    static_cast<float>(covered.ramp1.minimum()), static_cast<float>(covered.ramp2.minimum())});
+  floor = std::min(
+      {floor, static_cast<float>(ch.ramp1.minimum()), static_cast<float>(ch.ramp2.minimum()),
+       static_cast<float>(covered.ramp1.minimum()), static_cast<float>(covered.ramp2.minimum())});
   ch.ramp1.configure(first, floor);
   ch.ramp2.configure(second, floor);
   ch.released = floor;
@@ -245,7 +245,8 @@ void TruePeakLimiter::process_part(float* const* audio, int frames) noexcept {
   float* ceiling = ceiling_gain_.data();
   if (drive_left_ > 0 || ceiling_left_ > 0) {
     for (int i = 0; i < frames; ++i) {
-      if (drive_left_ > 0) drive_now_ = --drive_left_ == 0 ? drive_target_ : drive_now_ + drive_step_;
+      if (drive_left_ > 0)
+        drive_now_ = --drive_left_ == 0 ? drive_target_ : drive_now_ + drive_step_;
       if (ceiling_left_ > 0) {
         ceiling_now_ = --ceiling_left_ == 0 ? ceiling_target_ : ceiling_now_ + ceiling_step_;
       }

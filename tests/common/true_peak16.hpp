@@ -12,13 +12,13 @@
 // so the ringing of an abrupt end counts as it would after a D/A converter.
 #pragma once
 
-#include "signals.hpp"
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <numbers>
 #include <vector>
+
+#include "signals.hpp"
 
 namespace lacquer::test {
 
@@ -37,14 +37,16 @@ class TruePeak16 {
       for (int t = 0; t < kTaps; ++t) {
         const double tau = double(p) / kFactor + kHalfTaps - 1 - t;
         const double ratio = tau / kHalfTaps;
-        const double window = ratio <= -1.0 || ratio >= 1.0
-                                  ? 0.0
-                                  : bessel_i0(beta * std::sqrt(1.0 - ratio * ratio)) / bessel_i0(beta);
+        const double window =
+            ratio <= -1.0 || ratio >= 1.0
+                ? 0.0
+                : bessel_i0(beta * std::sqrt(1.0 - ratio * ratio)) / bessel_i0(beta);
         const double sinc = std::sin(std::numbers::pi * tau) / (std::numbers::pi * tau);
         row[std::size_t(t)] = sinc * window;
         sum += row[std::size_t(t)];
       }
-      for (int t = 0; t < kTaps; ++t) taps_[std::size_t(p * kTaps + t)] = float(row[std::size_t(t)] / sum);
+      for (int t = 0; t < kTaps; ++t)
+        taps_[std::size_t(p * kTaps + t)] = float(row[std::size_t(t)] / sum);
     }
   }
 

@@ -2,21 +2,19 @@
 // runner the faces use. True peak is read with the independent 16x meter of
 // tests/common/true_peak16.hpp, never with the limiter's own detector.
 #include <boost/test/unit_test.hpp>
-
-#include <lacquer/dsp/limiter_stage.hpp>
-#include <lacquer/dsp/true_peak_detector.hpp>
-
-#include "../common/run_stage.hpp"
-#include "../common/true_peak16.hpp"
-
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <lacquer/dsp/limiter_stage.hpp>
+#include <lacquer/dsp/true_peak_detector.hpp>
 #include <numbers>
 #include <string>
+
+#include "../common/run_stage.hpp"
+#include "../common/true_peak16.hpp"
 
 using namespace lacquer;
 
@@ -142,21 +140,39 @@ void fade(test::Planar& audio, double rate) {
 std::vector<TortureCase> torture_set(double rate, double seconds) {
   const auto n = std::size_t(rate * seconds);
   std::vector<TortureCase> set;
-  set.push_back({"full-scale square 100 Hz", {square(rate, 100, 1.0, n), square(rate, 100, 1.0, n, 0.25)}, 0});
-  set.push_back({"full-scale square 1 kHz +6 dB", {square(rate, 1000, 1.0, n), square(rate, 1000, 1.0, n, 0.1)}, 6});
-  set.push_back({"full-scale square 5.5 kHz", {square(rate, 5512.5, 1.0, n), square(rate, 5512.5, 1.0, n, 0.3)}, 0});
+  set.push_back({"full-scale square 100 Hz",
+                 {square(rate, 100, 1.0, n), square(rate, 100, 1.0, n, 0.25)},
+                 0});
+  set.push_back({"full-scale square 1 kHz +6 dB",
+                 {square(rate, 1000, 1.0, n), square(rate, 1000, 1.0, n, 0.1)},
+                 6});
+  set.push_back({"full-scale square 5.5 kHz",
+                 {square(rate, 5512.5, 1.0, n), square(rate, 5512.5, 1.0, n, 0.3)},
+                 0});
   // A quarter of the rate with a 45 degree phase: samples at 0.707, true peak
   // 3 dB higher; scaled so the samples sit at full scale (+3 dBTP).
   set.push_back({"fs/4 sine, 45 deg, +3 dBTP",
-                 {test::sine(rate, rate / 4, 3.0103, n, kPi / 4), test::sine(rate, rate / 4, 3.0103, n, kPi / 4 + 0.3)}, 0});
+                 {test::sine(rate, rate / 4, 3.0103, n, kPi / 4),
+                  test::sine(rate, rate / 4, 3.0103, n, kPi / 4 + 0.3)},
+                 0});
   for (double phase : {0.0, 0.7, 1.9}) {
     set.push_back({"0.45 fs sine 0 dBFS, phase " + std::to_string(phase),
-                   {test::sine(rate, 0.45 * rate, 0.0, n, phase), test::sine(rate, 0.45 * rate, 0.0, n, phase + 1.0)}, 0});
+                   {test::sine(rate, 0.45 * rate, 0.0, n, phase),
+                    test::sine(rate, 0.45 * rate, 0.0, n, phase + 1.0)},
+                   0});
   }
-  set.push_back({"0.43 fs sine +12 dB", {test::sine(rate, 0.43 * rate, -6.0, n, 0.4), test::sine(rate, 0.43 * rate, -6.0, n, 2.2)}, 12});
+  set.push_back(
+      {"0.43 fs sine +12 dB",
+       {test::sine(rate, 0.43 * rate, -6.0, n, 0.4), test::sine(rate, 0.43 * rate, -6.0, n, 2.2)},
+       12});
   set.push_back({"clipped drums +6 dB", {clipped_drums(rate, n, 1), clipped_drums(rate, n, 2)}, 6});
-  set.push_back({"white noise -12 dBFS +12 dB", {test::white_noise(n, -12.0, 3), test::white_noise(n, -12.0, 4)}, 12});
-  set.push_back({"0 dBFS sweep 20 Hz-20 kHz", {sweep(rate, 20, std::min(20000.0, 0.45 * rate), n), sweep(rate, 20, std::min(20000.0, 0.45 * rate), n)}, 0});
+  set.push_back({"white noise -12 dBFS +12 dB",
+                 {test::white_noise(n, -12.0, 3), test::white_noise(n, -12.0, 4)},
+                 12});
+  set.push_back({"0 dBFS sweep 20 Hz-20 kHz",
+                 {sweep(rate, 20, std::min(20000.0, 0.45 * rate), n),
+                  sweep(rate, 20, std::min(20000.0, 0.45 * rate), n)},
+                 0});
   for (auto& tc : set) fade(tc.audio, rate);
   return set;
 }
@@ -194,14 +210,19 @@ void report(const char* what, const Overshoot& o) {
 // THD+N of a steady tone: the residual after removing the best-fitting sine
 // at `freq` (and DC), relative to that sine, by least squares over whole
 // periods.
-double thd_n(const std::vector<float>& x, std::size_t begin, std::size_t end, double rate, double freq) {
+double thd_n(const std::vector<float>& x, std::size_t begin, std::size_t end, double rate,
+             double freq) {
   double ss = 0, sc = 0, cc = 0, xs = 0, xc = 0, sum = 0;
   const double n = double(end - begin);
   for (std::size_t i = begin; i < end; ++i) {
     const double w = 2 * kPi * freq * double(i) / rate;
     const double s = std::sin(w), c = std::cos(w);
-    ss += s * s; sc += s * c; cc += c * c;
-    xs += x[i] * s; xc += x[i] * c; sum += x[i];
+    ss += s * s;
+    sc += s * c;
+    cc += c * c;
+    xs += x[i] * s;
+    xc += x[i] * c;
+    sum += x[i];
   }
   const double det = ss * cc - sc * sc;
   const double a = (xs * cc - xc * sc) / det;
@@ -247,7 +268,8 @@ BOOST_AUTO_TEST_CASE(detector_reads_sines_to_0_47_fs_within_0_05_db) {
         std::vector<float> estimate(x.size());
         detector.process(x.data(), estimate.data(), int(x.size()));
         for (std::size_t i = 200; i + std::size_t(window) < x.size(); ++i) {
-          const float m = *std::max_element(estimate.begin() + long(i), estimate.begin() + long(i) + window);
+          const float m =
+              *std::max_element(estimate.begin() + long(i), estimate.begin() + long(i) + window);
           const double error = test::linear_to_db(m) + 6.0;
           worst_under = std::min(worst_under, error);
           worst_over = std::max(worst_over, error);
@@ -299,15 +321,21 @@ BOOST_AUTO_TEST_CASE(every_rate_from_22050_to_192000_holds_the_ceiling) {
   for (double rate : {22050.0, 32000.0, 88200.0, 96000.0, 176400.0, 192000.0}) {
     const auto n = std::size_t(rate * 0.25);
     std::vector<TortureCase> set;
-    set.push_back({"square 1 kHz", {square(rate, 1000, 1.0, n), square(rate, 1000, 1.0, n, 0.2)}, 6});
-    set.push_back({"0.45 fs sine", {test::sine(rate, 0.45 * rate, 0.0, n, 0.7), test::sine(rate, 0.45 * rate, 0.0, n, 1.7)}, 0});
-    set.push_back({"noise +12 dB", {test::white_noise(n, -12.0, 5), test::white_noise(n, -12.0, 6)}, 12});
+    set.push_back(
+        {"square 1 kHz", {square(rate, 1000, 1.0, n), square(rate, 1000, 1.0, n, 0.2)}, 6});
+    set.push_back(
+        {"0.45 fs sine",
+         {test::sine(rate, 0.45 * rate, 0.0, n, 0.7), test::sine(rate, 0.45 * rate, 0.0, n, 1.7)},
+         0});
+    set.push_back(
+        {"noise +12 dB", {test::white_noise(n, -12.0, 5), test::white_noise(n, -12.0, 6)}, 12});
     set.push_back({"clipped drums", {clipped_drums(rate, n, 7), clipped_drums(rate, n, 8)}, 6});
     for (auto& tc : set) fade(tc.audio, rate);
     const Overshoot o = check_ceiling(set, rate, Settings{});
     if (o.true_peak_db > worst.true_peak_db) worst = o;
     auto runner = make_limiter(rate, 2, Settings{});
-    BOOST_TEST(runner->latency() == dsp::TruePeakDetector::kDelay + int(std::lround(0.0015 * rate)));
+    BOOST_TEST(runner->latency() ==
+               dsp::TruePeakDetector::kDelay + int(std::lround(0.0015 * rate)));
   }
   report("22.05-192 kHz", worst);
 }
@@ -315,15 +343,18 @@ BOOST_AUTO_TEST_CASE(every_rate_from_22050_to_192000_holds_the_ceiling) {
 // The demo mix driven +6 and +12 dB (its loudest 10 s), decoded with sox.
 BOOST_AUTO_TEST_CASE(demo_mix_driven_6_and_12_db_stays_under_ceiling) {
   // The source tree: next to this file, or above the test executable.
-  std::filesystem::path source = std::filesystem::path(__FILE__).parent_path() / ".." / ".." / "data" / "demo-mix.flac";
+  std::filesystem::path source =
+      std::filesystem::path(__FILE__).parent_path() / ".." / ".." / "data" / "demo-mix.flac";
   for (auto dir = std::filesystem::read_symlink("/proc/self/exe").parent_path();
        !std::filesystem::exists(source) && dir.has_relative_path(); dir = dir.parent_path()) {
     source = dir / "data" / "demo-mix.flac";
   }
   BOOST_TEST_REQUIRE(std::filesystem::exists(source), "missing data/demo-mix.flac");
-  const auto raw = std::filesystem::temp_directory_path() / ("lacquer-limiter-demo-" + std::to_string(::getpid()) + ".f32");
-  const std::string command = "sox '" + source.string() + "' -t f32 -e floating-point -c 2 -r 48000 '" +
-                              raw.string() + "' trim 16 10";
+  const auto raw = std::filesystem::temp_directory_path() /
+                   ("lacquer-limiter-demo-" + std::to_string(::getpid()) + ".f32");
+  const std::string command = "sox '" + source.string() +
+                              "' -t f32 -e floating-point -c 2 -r 48000 '" + raw.string() +
+                              "' trim 16 10";
   BOOST_TEST_REQUIRE(std::system(command.c_str()) == 0, "sox failed: " << command);
   std::ifstream file(raw, std::ios::binary);
   std::vector<float> interleaved;
@@ -361,10 +392,12 @@ BOOST_AUTO_TEST_CASE(sine_driven_6_db_with_long_release_has_thd_n_under_0_1_perc
     test::Planar audio(2, test::sine(rate, 1000.0, s.ceiling_dbtp, std::size_t(rate * 2)));
     test::run_blocks(*runner, audio, 512);
     // Steady state: the last second, 1000 whole periods.
-    const double distortion = thd_n(audio[0], std::size_t(rate), std::size_t(2 * rate), rate, 1000.0);
+    const double distortion =
+        thd_n(audio[0], std::size_t(rate), std::size_t(2 * rate), rate, 1000.0);
     BOOST_TEST_CONTEXT("lookahead " << lookahead << " ms") {
       BOOST_TEST(distortion <= 0.001);
-      std::printf("limiter THD+N, 1 kHz +6 dB, lookahead %.1f ms: %.5f %%\n", lookahead, 100 * distortion);
+      std::printf("limiter THD+N, 1 kHz +6 dB, lookahead %.1f ms: %.5f %%\n", lookahead,
+                  100 * distortion);
       // Gain reduction meter: the drive, minus the headroom the tone had.
       BOOST_TEST(double(runner->stage().meter(dsp::LimiterStage::kGainReduction, -1)) == 6.0,
                  boost::test_tools::tolerance(0.02 / 6.0));
@@ -402,7 +435,8 @@ BOOST_AUTO_TEST_CASE(auto_release_recovers_short_peaks_ten_times_faster) {
         reduction = double(runner->stage().meter(dsp::LimiterStage::kGainReduction, -1));
       }
     }
-    std::printf("limiter %s: %.3f dB of reduction 100 ms after a short peak\n", automatic ? "auto release" : "200 ms release", reduction);
+    std::printf("limiter %s: %.3f dB of reduction 100 ms after a short peak\n",
+                automatic ? "auto release" : "200 ms release", reduction);
     BOOST_TEST_CONTEXT((automatic ? "auto release" : "200 ms release")) {
       if (automatic) {
         BOOST_TEST(reduction <= 0.2);
@@ -455,7 +489,8 @@ BOOST_AUTO_TEST_CASE(output_does_not_depend_on_block_size) {
     const test::Planar out = limit(input, rate, s, block);
     double worst = 0.0;
     for (std::size_t c = 0; c < 2; ++c) {
-      for (std::size_t i = 0; i < out[c].size(); ++i) worst = std::max(worst, double(std::fabs(out[c][i] - reference[c][i])));
+      for (std::size_t i = 0; i < out[c].size(); ++i)
+        worst = std::max(worst, double(std::fabs(out[c][i] - reference[c][i])));
     }
     BOOST_TEST_CONTEXT("block " << block) { BOOST_TEST(worst == 0.0); }
   }
@@ -466,7 +501,8 @@ BOOST_AUTO_TEST_CASE(output_does_not_depend_on_block_size) {
   std::vector<float*> ptrs(2);
   const int sizes[] = {1, 700, 3, 4096, 129, 2};
   for (std::size_t done = 0, k = 0; done < audio[0].size(); ++k) {
-    const int frames = int(std::min<std::size_t>(std::size_t(sizes[k % 6]), audio[0].size() - done));
+    const int frames =
+        int(std::min<std::size_t>(std::size_t(sizes[k % 6]), audio[0].size() - done));
     for (std::size_t c = 0; c < 2; ++c) ptrs[c] = audio[c].data() + done;
     runner->process(ptrs.data(), frames);
     done += std::size_t(frames);
@@ -489,11 +525,14 @@ BOOST_AUTO_TEST_CASE(link_decides_whether_a_quiet_channel_follows_the_loud_one) 
     test::run_blocks(*runner, audio, 512);
     const std::size_t latency = std::size_t(runner->latency());
     // Steady-state gain on the quiet channel, against its driven input.
-    const double quiet_gain = test::rms(audio[1], n / 2, n) / (2.0 * test::rms(input[1], n / 2 - latency, n - latency));
-    const double loud_gain = test::rms(audio[0], n / 2, n) / (2.0 * test::rms(input[0], n / 2 - latency, n - latency));
+    const double quiet_gain =
+        test::rms(audio[1], n / 2, n) / (2.0 * test::rms(input[1], n / 2 - latency, n - latency));
+    const double loud_gain =
+        test::rms(audio[0], n / 2, n) / (2.0 * test::rms(input[0], n / 2 - latency, n - latency));
     BOOST_TEST_CONTEXT("link " << link) {
       if (link == 0.0) {
-        BOOST_TEST(test::linear_to_db(quiet_gain) == -0.0206, boost::test_tools::tolerance(0.5));  // 2x = 6.0206 dB
+        BOOST_TEST(test::linear_to_db(quiet_gain) == -0.0206,
+                   boost::test_tools::tolerance(0.5));  // 2x = 6.0206 dB
       } else {
         BOOST_TEST(std::fabs(test::linear_to_db(quiet_gain / loud_gain)) <= 0.01);
       }
@@ -515,7 +554,8 @@ BOOST_AUTO_TEST_CASE(link_change_while_running_keeps_the_ceiling) {
   std::vector<float*> ptrs(2);
   int i = 0;
   for (std::size_t done = 0; done < n; done += 700, ++i) {
-    runner->stage().set(dsp::LimiterStage::kLink, i % 3 == 0 ? 100.0f : (i % 3 == 1 ? 0.0f : 60.0f));
+    runner->stage().set(dsp::LimiterStage::kLink,
+                        i % 3 == 0 ? 100.0f : (i % 3 == 1 ? 0.0f : 60.0f));
     const int frames = int(std::min<std::size_t>(700, n - done));
     for (std::size_t c = 0; c < 2; ++c) ptrs[c] = audio[c].data() + done;
     runner->process(ptrs.data(), frames);
@@ -536,7 +576,8 @@ BOOST_AUTO_TEST_CASE(lookahead_change_while_running_keeps_the_ceiling) {
   std::vector<float*> ptrs(2);
   int i = 0;
   for (std::size_t done = 0; done < n; done += 480, ++i) {
-    runner->stage().set(dsp::LimiterStage::kLookahead, i % 3 == 0 ? 0.5f : (i % 3 == 1 ? 7.0f : 2.0f));
+    runner->stage().set(dsp::LimiterStage::kLookahead,
+                        i % 3 == 0 ? 0.5f : (i % 3 == 1 ? 7.0f : 2.0f));
     for (std::size_t c = 0; c < 2; ++c) ptrs[c] = audio[c].data() + done;
     runner->process(ptrs.data(), 480);
   }

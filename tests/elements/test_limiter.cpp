@@ -2,17 +2,15 @@
 // drained so the stream keeps its length and alignment, the ceiling held on
 // real programme, and the gain reduction posted on the bus.
 #include <boost/test/unit_test.hpp>
-
-#include <lacquer/dsp/registry.hpp>
-
-#include "gst_run.hpp"
-#include "true_peak16.hpp"
-
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <lacquer/dsp/registry.hpp>
 #include <string>
+
+#include "gst_run.hpp"
+#include "true_peak16.hpp"
 
 using namespace lacquer;
 
@@ -30,7 +28,8 @@ int latency_frames(double rate, float lookahead_ms) {
 
 // Under the -1 dBTP ceiling with room to spare (true peak about -3.5 dBTP).
 test::Planar quiet_programme(std::size_t frames) {
-  test::Planar audio{test::sine(48000.0, 997.0, -8.0, frames), test::white_noise(frames, -20.0, 31)};
+  test::Planar audio{test::sine(48000.0, 997.0, -8.0, frames),
+                     test::white_noise(frames, -20.0, 31)};
   for (std::size_t i = 0; i < frames; ++i) audio[1][i] += 0.3f * audio[0][i];
   return audio;
 }
@@ -38,13 +37,15 @@ test::Planar quiet_programme(std::size_t frames) {
 double largest_difference(const test::Planar& a, const test::Planar& b) {
   double worst = 0.0;
   for (std::size_t c = 0; c < a.size(); ++c) {
-    for (std::size_t i = 0; i < a[c].size(); ++i) worst = std::max(worst, std::fabs(double(a[c][i]) - b[c][i]));
+    for (std::size_t i = 0; i < a[c].size(); ++i)
+      worst = std::max(worst, std::fabs(double(a[c][i]) - b[c][i]));
   }
   return worst;
 }
 
 std::filesystem::path demo_mix() {
-  std::filesystem::path path = std::filesystem::path(LACQUER_BUILD_ROOT) / ".." / "data" / "demo-mix.flac";
+  std::filesystem::path path =
+      std::filesystem::path(LACQUER_BUILD_ROOT) / ".." / "data" / "demo-mix.flac";
   if (!std::filesystem::exists(path)) {
     path = std::filesystem::path(__FILE__).parent_path() / ".." / ".." / "data" / "demo-mix.flac";
   }
@@ -64,8 +65,8 @@ std::string run_pipeline(const std::string& launch) {
   }
   gst_element_set_state(pipeline, GST_STATE_PLAYING);
   GstBus* bus = gst_element_get_bus(pipeline);
-  GstMessage* done = gst_bus_timed_pop_filtered(bus, 120 * GST_SECOND,
-                                                GstMessageType(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+  GstMessage* done = gst_bus_timed_pop_filtered(
+      bus, 120 * GST_SECOND, GstMessageType(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
   std::string result = done == nullptr ? "timeout" : "";
   if (done != nullptr && GST_MESSAGE_TYPE(done) == GST_MESSAGE_ERROR) {
     GError* err = nullptr;
@@ -121,17 +122,20 @@ BOOST_AUTO_TEST_CASE(under_ceiling_output_is_the_input_aligned_and_latency_repor
     for (std::size_t i = 0; i < frames; ++i) input[1][i] += 0.3f * input[0][i];
     for (int block : {64, 1000, 4096}) {
       for (bool interleaved : {true, false}) {
-        BOOST_TEST_CONTEXT(rate << " Hz, block " << block << (interleaved ? ", interleaved" : ", planar")) {
+        BOOST_TEST_CONTEXT(rate << " Hz, block " << block
+                                << (interleaved ? ", interleaved" : ", planar")) {
           auto result = test::run_gst("masterlimiter", input,
                                       {.rate = rate, .block = block, .interleaved = interleaved});
           BOOST_TEST_REQUIRE(result.error.empty(), result.error);
           BOOST_TEST_REQUIRE(result.output.size() == 2u);
           BOOST_TEST(result.output[0].size() == frames);
           BOOST_TEST(result.first_pts == GstClockTime(0));
-          BOOST_TEST(result.end_time == gst_util_uint64_scale_round(frames, GST_SECOND, guint64(rate)));
+          BOOST_TEST(result.end_time ==
+                     gst_util_uint64_scale_round(frames, GST_SECOND, guint64(rate)));
           BOOST_TEST(result.timestamps_contiguous);
           BOOST_TEST(result.latency ==
-                     gst_util_uint64_scale_round(guint64(latency_frames(rate, 1.5f)), GST_SECOND, guint64(rate)));
+                     gst_util_uint64_scale_round(guint64(latency_frames(rate, 1.5f)), GST_SECOND,
+                                                 guint64(rate)));
           BOOST_TEST(largest_difference(result.output, input) <= 1e-6);
         }
       }
@@ -144,7 +148,8 @@ BOOST_AUTO_TEST_CASE(lookahead_property_sets_the_reported_latency) {
   const test::Planar input = quiet_programme(48000);
   auto result = test::run_gst("masterlimiter lookahead=8", input);
   BOOST_TEST_REQUIRE(result.error.empty(), result.error);
-  BOOST_TEST(result.latency == gst_util_uint64_scale_round(guint64(latency_frames(48000, 8.0f)), GST_SECOND, 48000));
+  BOOST_TEST(result.latency ==
+             gst_util_uint64_scale_round(guint64(latency_frames(48000, 8.0f)), GST_SECOND, 48000));
   BOOST_TEST(largest_difference(result.output, input) <= 1e-6);
 }
 
@@ -159,9 +164,12 @@ BOOST_AUTO_TEST_CASE(file_through_element_keeps_length_and_alignment) {
   const auto limited = dir / ("lacquer-limiter-limited-" + std::to_string(getpid()) + ".wav");
   const std::string head = "filesrc location=\"" + source.string() +
                            "\" ! decodebin ! audioconvert ! audio/x-raw,format=F32LE ! ";
-  BOOST_TEST_REQUIRE(run_pipeline(head + "wavenc ! filesink location=\"" + plain.string() + "\"") == "");
-  BOOST_TEST_REQUIRE(run_pipeline(head + "masterlimiter ! audioconvert ! audio/x-raw,format=F32LE ! "
-                                         "wavenc ! filesink location=\"" + limited.string() + "\"") == "");
+  BOOST_TEST_REQUIRE(run_pipeline(head + "wavenc ! filesink location=\"" + plain.string() + "\"") ==
+                     "");
+  BOOST_TEST_REQUIRE(run_pipeline(head +
+                                  "masterlimiter ! audioconvert ! audio/x-raw,format=F32LE ! "
+                                  "wavenc ! filesink location=\"" +
+                                  limited.string() + "\"") == "");
   const test::Planar reference = read_float_wav(plain);
   const test::Planar output = read_float_wav(limited);
   std::filesystem::remove(plain);
@@ -178,11 +186,13 @@ BOOST_AUTO_TEST_CASE(file_through_element_keeps_length_and_alignment) {
 BOOST_AUTO_TEST_CASE(demo_mix_driven_12_db_holds_the_ceiling) {
   const auto source = demo_mix();
   BOOST_TEST_REQUIRE(std::filesystem::exists(source), "missing " << source);
-  const auto out = std::filesystem::temp_directory_path() / ("lacquer-limiter-driven-" + std::to_string(getpid()) + ".wav");
-  BOOST_TEST_REQUIRE(run_pipeline("filesrc location=\"" + source.string() +
-                                  "\" ! decodebin ! audioconvert ! audio/x-raw,format=F32LE ! "
-                                  "masterlimiter drive=12 ceiling=-1 ! wavenc ! filesink location=\"" +
-                                  out.string() + "\"") == "");
+  const auto out = std::filesystem::temp_directory_path() /
+                   ("lacquer-limiter-driven-" + std::to_string(getpid()) + ".wav");
+  BOOST_TEST_REQUIRE(
+      run_pipeline("filesrc location=\"" + source.string() +
+                   "\" ! decodebin ! audioconvert ! audio/x-raw,format=F32LE ! "
+                   "masterlimiter drive=12 ceiling=-1 ! wavenc ! filesink location=\"" +
+                   out.string() + "\"") == "");
   const test::Planar output = read_float_wav(out);
   std::filesystem::remove(out);
   BOOST_TEST_REQUIRE(output.size() == 2u);
@@ -199,7 +209,8 @@ BOOST_AUTO_TEST_CASE(demo_mix_driven_12_db_holds_the_ceiling) {
 // 6 dB of reduction (±0.05 dB), in the overall field and per channel.
 BOOST_AUTO_TEST_CASE(gain_reduction_is_posted_on_the_bus) {
   const test::Planar input(2, test::sine(48000.0, 1000.0, -1.0, 48000 * 2));
-  auto result = test::run_gst("masterlimiter drive=6 release=1000 auto-release=false interval=250000000", input);
+  auto result = test::run_gst(
+      "masterlimiter drive=6 release=1000 auto-release=false interval=250000000", input);
   BOOST_TEST_REQUIRE(result.error.empty(), result.error);
   BOOST_TEST_REQUIRE(result.messages.size() >= 8u);
   for (GstStructure* s : result.messages) {
@@ -209,7 +220,8 @@ BOOST_AUTO_TEST_CASE(gain_reduction_is_posted_on_the_bus) {
   }
   // The message before the final one: the final one follows the drained tail.
   double reduction = 0.0;
-  gst_structure_get_double(result.messages[result.messages.size() - 2], "gain-reduction", &reduction);
+  gst_structure_get_double(result.messages[result.messages.size() - 2], "gain-reduction",
+                           &reduction);
   BOOST_TEST(std::fabs(reduction - 6.0) <= 0.05);
 }
 
@@ -218,9 +230,11 @@ BOOST_AUTO_TEST_CASE(mono_and_surround_are_limited) {
   for (int channels : {1, 6}) {
     BOOST_TEST_CONTEXT(channels << " channels") {
       test::Planar input;
-      for (int c = 0; c < channels; ++c) input.push_back(test::white_noise(24000, -12.0, 40u + unsigned(c)));
-      auto result = test::run_gst("masterlimiter drive=12", input,
-                                  {.extra_caps = channels == 6 ? ", channel-mask=(bitmask)0x3f" : ""});
+      for (int c = 0; c < channels; ++c)
+        input.push_back(test::white_noise(24000, -12.0, 40u + unsigned(c)));
+      auto result =
+          test::run_gst("masterlimiter drive=12", input,
+                        {.extra_caps = channels == 6 ? ", channel-mask=(bitmask)0x3f" : ""});
       BOOST_TEST_REQUIRE(result.error.empty(), result.error);
       BOOST_TEST_REQUIRE(result.output.size() == std::size_t(channels));
       BOOST_TEST(result.output[0].size() == 24000u);

@@ -2,19 +2,16 @@
 // masterlimiter once moved back by that latency, and the gain reduction on an
 // output port.
 #include <boost/test/unit_test.hpp>
-
-#include <lacquer/dsp/registry.hpp>
-
-#include "gst_run.hpp"
-#include "lv2_run.hpp"
-#include "true_peak16.hpp"
-
-#include "../../lv2/common/ports.hpp"
-
 #include <cmath>
+#include <lacquer/dsp/registry.hpp>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "../../lv2/common/ports.hpp"
+#include "gst_run.hpp"
+#include "lv2_run.hpp"
+#include "true_peak16.hpp"
 
 using namespace lacquer;
 
@@ -61,10 +58,11 @@ BOOST_AUTO_TEST_CASE(latency_port_reports_the_lookahead) {
 // moved back by its latency equals the element's within 1e-6.
 BOOST_AUTO_TEST_CASE(plugin_and_element_give_the_same_samples) {
   const double rate = 48000.0;
-  const test::Planar input{test::white_noise(48000, -12.0, 52), test::white_noise(48000, -16.0, 53)};
-  const std::pair<const char*, float> settings[] = {{"ceiling", -3.0f}, {"drive", 9.0f},
-                                                     {"lookahead", 3.0f}, {"release", 200.0f},
-                                                     {"auto_release", 0.0f}, {"link", 50.0f}};
+  const test::Planar input{test::white_noise(48000, -12.0, 52),
+                           test::white_noise(48000, -16.0, 53)};
+  const std::pair<const char*, float> settings[] = {{"ceiling", -3.0f},     {"drive", 9.0f},
+                                                    {"lookahead", 3.0f},    {"release", 200.0f},
+                                                    {"auto_release", 0.0f}, {"link", 50.0f}};
   test::Lv2World world;
   test::Lv2Instance plugin(world, "limiter", "urn:lacquer:limiter", rate);
   for (const auto& [symbol, value] : settings) plugin.control(symbol) = value;
@@ -79,7 +77,8 @@ BOOST_AUTO_TEST_CASE(plugin_and_element_give_the_same_samples) {
   double worst = 0.0;
   for (std::size_t c = 0; c < 2; ++c) {
     for (std::size_t i = 0; i + std::size_t(latency) < input[c].size(); ++i) {
-      worst = std::max(worst, std::fabs(double(from_lv2[c][i + std::size_t(latency)]) - from_gst.output[c][i]));
+      worst = std::max(
+          worst, std::fabs(double(from_lv2[c][i + std::size_t(latency)]) - from_gst.output[c][i]));
     }
   }
   BOOST_TEST(worst <= 1e-6);

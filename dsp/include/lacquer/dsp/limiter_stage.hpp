@@ -21,7 +21,15 @@ class LimiterStage final : public Stage {
   const TruePeakLimiter& limiter() const noexcept { return limiter_; }
 
   enum Index : int {
-    kCeiling, kDrive, kLookahead, kRelease, kAutoRelease, kLink, kTruePeak, kGainReduction, kCount
+    kCeiling,
+    kDrive,
+    kLookahead,
+    kRelease,
+    kAutoRelease,
+    kLink,
+    kTruePeak,
+    kGainReduction,
+    kCount
   };
 
  private:

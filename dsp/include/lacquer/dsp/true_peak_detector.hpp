@@ -86,11 +86,11 @@ class TruePeakDetector {
 
   int factor_ = 4;
   bool oversampling_enabled_ = true;
-  bool rows_valid_ = true;  // false after blocks processed without oversampling
+  bool rows_valid_ = true;        // false after blocks processed without oversampling
   std::vector<float> long_taps_;  // half of each symmetric kernel, nearest tap first
   std::vector<float> short_taps_;
   std::vector<float> shortest_taps_;
-  std::vector<float> rows_;  // K rows: row p holds the signal at m + p/K
+  std::vector<float> rows_;           // K rows: row p holds the signal at m + p/K
   std::vector<float> interval_peak_;  // 1 + max_block
   std::vector<float> refined_;        // K rows of max_block + kSlack
   int stride_ = 0;

@@ -35,7 +35,6 @@
 #include <lacquer/dsp/moving_average.hpp>
 #include <lacquer/dsp/sliding_minimum.hpp>
 #include <lacquer/dsp/true_peak_detector.hpp>
-
 #include <vector>
 
 namespace lacquer::dsp {
@@ -62,7 +61,7 @@ class TruePeakLimiter {
   // `release_ms` back to the standing level of gain reduction, which itself
   // follows the programme with ten times the release time.
   void set_auto_release(bool on) noexcept { auto_release_ = on; }
-  void set_link(double link) noexcept;  // 0: channels independent ... 1: one gain for all
+  void set_link(double link) noexcept;   // 0: channels independent ... 1: one gain for all
   void set_true_peak(bool on) noexcept;  // off: sample peak only
 
   double ceiling_dbtp() const noexcept { return ceiling_dbtp_; }
@@ -93,7 +92,7 @@ class TruePeakLimiter {
     SlidingMinimum hold;
     MovingAverage ramp1;
     MovingAverage ramp2;
-    std::vector<float> delay;         // the driven input, latency frames back
+    std::vector<float> delay;    // the driven input, latency frames back
     std::vector<float> gain;     // this block: peak estimate, then r, then g
     std::vector<float> history;  // r of the last max_lookahead + 1 samples (ring)
     double released = 1.0;       // the held r after release
