@@ -20,7 +20,7 @@ constexpr float kSmoothingMs = 20.0f;
 constexpr Param kParams[] = {
     {.symbol = "phase", .label = "Phase",
      .doc = "minimum: matched biquads, no latency; linear: FIR from the same magnitudes, constant "
-            "group delay (latency about 170 ms).",
+            "group delay (latency about 340 ms).",
      .unit = Unit::choice, .min = 0, .max = 1, .def = 0, .choices = kPhaseChoices},
     {.symbol = "output_gain", .label = "Output gain",
      .doc = "Gain after the bands.",
@@ -139,12 +139,13 @@ void Equalizer::prepare(const ProcessSpec& spec) {
   smoothing_frames_ = std::max(1, static_cast<int>(std::lround(kSmoothingMs * 1e-3 * spec.sample_rate)));
   dry_.assign(static_cast<std::size_t>(channels_), std::vector<float>(kControlFrames, 0.0f));
 
-  // Linear phase: L = the power of two >= 0.3 s (16384 at 48 kHz), so the
-  // FIR (L - 2P = 3L/4 taps, 256 ms at 48 kHz) resolves 20 Hz shapes.
+  // Linear phase: L = the power of two >= 0.6 s (32768 at 48 kHz), so the
+  // FIR (L - 2P = 3L/4 taps, 512 ms at 48 kHz) resolves narrow shapes near
+  // 20 Hz (a 40 Hz bell of Q 2 to about 0.1 dB; half the length gives 0.4 dB).
   // P = L / 8: six partitions of the kernel, a fair trade between the cost
   // per frame and the work done at each partition boundary.
   fir_length_ = 1024;
-  while (fir_length_ < 0.3 * spec.sample_rate) fir_length_ *= 2;
+  while (fir_length_ < 0.6 * spec.sample_rate) fir_length_ *= 2;
   partition_ = fir_length_ / 8;
   kernel_taps_ = fir_length_ - 2 * partition_;
   linear_latency_ = fir_length_ / 2;

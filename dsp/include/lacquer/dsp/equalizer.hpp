@@ -17,7 +17,7 @@
 // sampled on an L-point grid, turned into a zero-phase impulse response,
 // Kaiser-windowed to L - 2P taps and delayed so that, with the convolver's
 // partition of P frames, the latency is exactly L / 2. The rate sets L so that
-// 20 Hz is still resolved (L = 16384 at 48 kHz: 12288 taps, 171 ms latency).
+// 20 Hz is still resolved (L = 32768 at 48 kHz: 24576 taps, 341 ms latency).
 // A change is designed at the next partition boundary and crossfaded in over
 // one partition (raised cosine).
 #pragma once
