@@ -22,6 +22,13 @@
 // true_peak_detector.hpp, and the small spread a moving gain adds to the
 // spectrum).
 //
+// Measured against an independent 16x meter (tests/dsp/test_limiter.cpp):
+// at most +0.05 dB over the ceiling on full-scale squares, near-Nyquist sines,
+// clipped drums, white noise driven 12 dB and the demo mix driven 12 dB, at
+// 22.05-192 kHz. The moving gain is the limit: with the shortest lookahead
+// (0.5 ms) the same noise reads +0.08 dB at a 10 ms release and +0.13 dB at
+// 1 ms.
+//
 // Threading: the setters are called on the audio thread between process()
 // calls (a Stage wrapping the limiter reads its parameters once per block and
 // passes them on); they only set targets. Ceiling and drive glide over
