@@ -62,10 +62,23 @@ Readings through_plugin(const test::Planar& input) {
           plugin.control("loudness_range"), plugin.control("true_peak")};
 }
 
+void report(const char* face, const Readings& r) {
+  BOOST_TEST_MESSAGE(face << ": M " << r.momentary << ", S " << r.short_term << ", I "
+                          << r.integrated << ", LRA " << r.range << ", TP " << r.true_peak);
+}
+
 template <typename F>
 void both_faces(const test::Planar& input, F&& check) {
-  BOOST_TEST_CONTEXT("masterloudness") { check(through_element(input)); }
-  BOOST_TEST_CONTEXT("urn:lacquer:loudness") { check(through_plugin(input)); }
+  BOOST_TEST_CONTEXT("masterloudness") {
+    const Readings r = through_element(input);
+    report("masterloudness", r);
+    check(r);
+  }
+  BOOST_TEST_CONTEXT("urn:lacquer:loudness") {
+    const Readings r = through_plugin(input);
+    report("urn:lacquer:loudness", r);
+    check(r);
+  }
 }
 
 bool within(double value, double expected, double tolerance) {
