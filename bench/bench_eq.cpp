@@ -1,7 +1,7 @@
 // Mastering EQ: 8 active bands on stereo 48 kHz, minimum and linear phase.
-#include "bench_stage.hpp"
-
 #include <lacquer/dsp/equalizer.hpp>
+
+#include "bench_stage.hpp"
 
 using lacquer::bench::StageBench;
 using lacquer::dsp::Equalizer;
@@ -40,14 +40,16 @@ void eight_bands(lacquer::dsp::Stage& eq, bool linear) {
 
 static void BM_eq_minimum_8_bands_stereo_48k(benchmark::State& state) {
   lacquer::bench::run_stage_bench(
-      state, StageBench{.stage = "eq", .block = int(state.range(0)),
+      state, StageBench{.stage = "eq",
+                        .block = int(state.range(0)),
                         .configure = [](lacquer::dsp::Stage& eq) { eight_bands(eq, false); }});
 }
 BENCHMARK(BM_eq_minimum_8_bands_stereo_48k)->Arg(64)->Arg(512)->Arg(4096);
 
 static void BM_eq_linear_8_bands_stereo_48k(benchmark::State& state) {
   lacquer::bench::run_stage_bench(
-      state, StageBench{.stage = "eq", .block = int(state.range(0)),
+      state, StageBench{.stage = "eq",
+                        .block = int(state.range(0)),
                         .configure = [](lacquer::dsp::Stage& eq) { eight_bands(eq, true); }});
 }
 BENCHMARK(BM_eq_linear_8_bands_stereo_48k)->Arg(64)->Arg(512)->Arg(4096);

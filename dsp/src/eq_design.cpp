@@ -1,7 +1,6 @@
-#include <lacquer/dsp/eq_design.hpp>
-
 #include <algorithm>
 #include <cmath>
+#include <lacquer/dsp/eq_design.hpp>
 #include <numbers>
 
 namespace lacquer::dsp {
@@ -35,7 +34,8 @@ struct Blt {
   }
   bool valid() const noexcept {
     return std::isfinite(g0) && std::isfinite(g1) && std::isfinite(v) && std::isfinite(a) &&
-           std::isfinite(b) && g0 >= 0.0 && g1 >= 0.0 && v > 0.0 && (first_order || (a > 0.0 && b >= 0.0));
+           std::isfinite(b) && g0 >= 0.0 && g1 >= 0.0 && v > 0.0 &&
+           (first_order || (a > 0.0 && b >= 0.0));
   }
 };
 
@@ -145,8 +145,9 @@ bool match_bell(const AnalogSection& s, double w1, double g1, Blt& p) noexcept {
   if (!(ratio > 0.0)) return false;
   const double v = u0 * std::sqrt(ratio);
   const double c0 = 2.0 * g1 * (g0 * v - g1 * u0) - 2.0 * peak2 * (v - u0);  // B^2 = G^2 A^2 + c0
-  const double a2 = (edge2 * (v - u1) * (v - u1) - (g0 * v - g1 * u1) * (g0 * v - g1 * u1) - u1 * c0) /
-                    (u1 * (peak2 - edge2));
+  const double a2 =
+      (edge2 * (v - u1) * (v - u1) - (g0 * v - g1 * u1) * (g0 * v - g1 * u1) - u1 * c0) /
+      (u1 * (peak2 - edge2));
   const double b2 = peak2 * a2 + c0;
   if (!(a2 > 0.0) || !(b2 > 0.0)) return false;
   p = {g0, g1, v, std::sqrt(a2), std::sqrt(b2), false};
@@ -285,74 +286,77 @@ Blt minimise(const CheckGrid& grid, const Blt& start, double start_error) noexce
   double simplex[kMaxDim + 1][kMaxDim];
   double value[kMaxDim + 1];
   double origin[kMaxDim] = {std::log(start.v), std::log(std::max(start.g1, kFloor)),
-                                  std::log(std::max(start.a, kFloor)),
-                                  std::log(std::max(start.b, kFloor))};
+                            std::log(std::max(start.a, kFloor)),
+                            std::log(std::max(start.b, kFloor))};
   // Restarts around the best point with smaller simplices: Nelder-Mead on a
   // max-error objective stalls on its ridges otherwise.
   double best = start_error;
   int lo = 0;
   for (const double size : {0.02, 0.005, 0.001}) {
-  for (int i = 0; i <= dim; ++i) {
-    for (int d = 0; d < dim; ++d) simplex[i][d] = origin[d] + (i == d + 1 ? size : 0.0);
-    value[i] = grid.error(unpack(simplex[i]));
-  }
-  constexpr int kBudget = 300;
-  for (int evaluation = 0; evaluation < kBudget;) {
-    int hi = 0;
-    lo = 0;
-    for (int i = 1; i <= dim; ++i) {
-      if (value[i] > value[hi]) hi = i;
-      if (value[i] < value[lo]) lo = i;
-    }
-    int next_hi = lo;
     for (int i = 0; i <= dim; ++i) {
-      if (i != hi && value[i] > value[next_hi]) next_hi = i;
+      for (int d = 0; d < dim; ++d) simplex[i][d] = origin[d] + (i == d + 1 ? size : 0.0);
+      value[i] = grid.error(unpack(simplex[i]));
     }
-    if (value[hi] - value[lo] < 1e-9) break;
-    double centroid[kMaxDim] = {};
-    for (int i = 0; i <= dim; ++i) {
-      if (i == hi) continue;
-      for (int d = 0; d < dim; ++d) centroid[d] += simplex[i][d] / dim;
-    }
-    auto along = [&](double t, double* out) {
-      for (int d = 0; d < dim; ++d) out[d] = centroid[d] + t * (simplex[hi][d] - centroid[d]);
-      ++evaluation;
-      return grid.error(unpack(out));
-    };
-    auto replace = [&](const double* x, double f) {
-      for (int d = 0; d < dim; ++d) simplex[hi][d] = x[d];
-      value[hi] = f;
-    };
-    double reflected[kMaxDim], trial[kMaxDim];
-    const double f_reflected = along(-1.0, reflected);
-    if (f_reflected < value[lo]) {
-      const double f_expanded = along(-2.0, trial);
-      if (f_expanded < f_reflected) replace(trial, f_expanded);
-      else replace(reflected, f_reflected);
-    } else if (f_reflected < value[next_hi]) {
-      replace(reflected, f_reflected);
-    } else {
-      const double f_contracted = along(0.5, trial);
-      if (f_contracted < value[hi]) {
-        replace(trial, f_contracted);
+    constexpr int kBudget = 300;
+    for (int evaluation = 0; evaluation < kBudget;) {
+      int hi = 0;
+      lo = 0;
+      for (int i = 1; i <= dim; ++i) {
+        if (value[i] > value[hi]) hi = i;
+        if (value[i] < value[lo]) lo = i;
+      }
+      int next_hi = lo;
+      for (int i = 0; i <= dim; ++i) {
+        if (i != hi && value[i] > value[next_hi]) next_hi = i;
+      }
+      if (value[hi] - value[lo] < 1e-9) break;
+      double centroid[kMaxDim] = {};
+      for (int i = 0; i <= dim; ++i) {
+        if (i == hi) continue;
+        for (int d = 0; d < dim; ++d) centroid[d] += simplex[i][d] / dim;
+      }
+      auto along = [&](double t, double* out) {
+        for (int d = 0; d < dim; ++d) out[d] = centroid[d] + t * (simplex[hi][d] - centroid[d]);
+        ++evaluation;
+        return grid.error(unpack(out));
+      };
+      auto replace = [&](const double* x, double f) {
+        for (int d = 0; d < dim; ++d) simplex[hi][d] = x[d];
+        value[hi] = f;
+      };
+      double reflected[kMaxDim], trial[kMaxDim];
+      const double f_reflected = along(-1.0, reflected);
+      if (f_reflected < value[lo]) {
+        const double f_expanded = along(-2.0, trial);
+        if (f_expanded < f_reflected)
+          replace(trial, f_expanded);
+        else
+          replace(reflected, f_reflected);
+      } else if (f_reflected < value[next_hi]) {
+        replace(reflected, f_reflected);
       } else {
-        for (int i = 0; i <= dim; ++i) {
-          if (i == lo) continue;
-          for (int d = 0; d < dim; ++d) simplex[i][d] = simplex[lo][d] + 0.5 * (simplex[i][d] - simplex[lo][d]);
-          value[i] = grid.error(unpack(simplex[i]));
-          ++evaluation;
+        const double f_contracted = along(0.5, trial);
+        if (f_contracted < value[hi]) {
+          replace(trial, f_contracted);
+        } else {
+          for (int i = 0; i <= dim; ++i) {
+            if (i == lo) continue;
+            for (int d = 0; d < dim; ++d)
+              simplex[i][d] = simplex[lo][d] + 0.5 * (simplex[i][d] - simplex[lo][d]);
+            value[i] = grid.error(unpack(simplex[i]));
+            ++evaluation;
+          }
         }
       }
     }
-  }
-  lo = 0;
-  for (int i = 1; i <= dim; ++i) {
-    if (value[i] < value[lo]) lo = i;
-  }
-  if (value[lo] < best) {
-    best = value[lo];
-    for (int d = 0; d < dim; ++d) origin[d] = simplex[lo][d];
-  }
+    lo = 0;
+    for (int i = 1; i <= dim; ++i) {
+      if (value[i] < value[lo]) lo = i;
+    }
+    if (value[lo] < best) {
+      best = value[lo];
+      for (int d = 0; d < dim; ++d) origin[d] = simplex[lo][d];
+    }
   }
   return best < start_error ? unpack(origin) : start;
 }
@@ -370,9 +374,11 @@ bool is_neutral(const EqBandShape& band) noexcept {
     case EqBandType::bell:
     case EqBandType::low_shelf:
     case EqBandType::high_shelf:
-    case EqBandType::tilt: return band.gain_db == 0.0;
+    case EqBandType::tilt:
+      return band.gain_db == 0.0;
     case EqBandType::low_cut:
-    case EqBandType::high_cut: return false;
+    case EqBandType::high_cut:
+      return false;
   }
   return false;
 }
@@ -408,9 +414,15 @@ AnalogPrototype analog_prototype(const EqBandShape& band, double rate) noexcept 
     // The RBJ cookbook's analog prototypes (Bristow-Johnson, "Cookbook
     // formulae for audio EQ biquad filter coefficients"): peak gain A^2,
     // shelves A^2 at the far end and A at w0.
-    case EqBandType::bell: add({1.0, a / q, 1.0, 1.0, 1.0 / (a * q), 1.0}); break;
-    case EqBandType::low_shelf: add({a, a * sqrt_a / q, a * a, a, sqrt_a / q, 1.0}); break;
-    case EqBandType::high_shelf: add({a * a, a * sqrt_a / q, a, 1.0, sqrt_a / q, a}); break;
+    case EqBandType::bell:
+      add({1.0, a / q, 1.0, 1.0, 1.0 / (a * q), 1.0});
+      break;
+    case EqBandType::low_shelf:
+      add({a, a * sqrt_a / q, a * a, a, sqrt_a / q, 1.0});
+      break;
+    case EqBandType::high_shelf:
+      add({a * a, a * sqrt_a / q, a, 1.0, sqrt_a / q, a});
+      break;
     // First-order shelf around a 0 dB pivot: -gain below, +gain above.
     case EqBandType::tilt: {
       const double g = a * a;
@@ -425,12 +437,16 @@ AnalogPrototype analog_prototype(const EqBandShape& band, double rate) noexcept 
       const bool high_pass = band.type == EqBandType::low_cut;
       for (int k = 0; k < order / 2; ++k) {
         const double qk = 1.0 / (2.0 * std::sin((2 * k + 1) * kPi / (2.0 * order)));
-        if (high_pass) add({1.0, 0.0, 0.0, 1.0, 1.0 / qk, 1.0});
-        else add({0.0, 0.0, 1.0, 1.0, 1.0 / qk, 1.0});
+        if (high_pass)
+          add({1.0, 0.0, 0.0, 1.0, 1.0 / qk, 1.0});
+        else
+          add({0.0, 0.0, 1.0, 1.0, 1.0 / qk, 1.0});
       }
       if (order % 2 == 1) {
-        if (high_pass) add({0.0, 1.0, 0.0, 0.0, 1.0, 1.0});
-        else add({0.0, 0.0, 1.0, 0.0, 1.0, 1.0});
+        if (high_pass)
+          add({0.0, 1.0, 0.0, 0.0, 1.0, 1.0});
+        else
+          add({0.0, 0.0, 1.0, 0.0, 1.0, 1.0});
       }
       break;
     }
@@ -449,7 +465,8 @@ EqSections design_matched(const EqBandShape& band, double rate) noexcept {
   out.count = proto.count;
   for (int i = 0; i < proto.count; ++i) {
     const auto idx = static_cast<std::size_t>(i);
-    out.sections[idx] = design_section_matched(proto.sections[idx], band.type, band.q).coefficients();
+    out.sections[idx] =
+        design_section_matched(proto.sections[idx], band.type, band.q).coefficients();
   }
   return out;
 }

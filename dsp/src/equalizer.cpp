@@ -1,8 +1,7 @@
-#include <lacquer/dsp/equalizer.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <lacquer/dsp/equalizer.hpp>
 #include <numbers>
 
 namespace lacquer::dsp {
@@ -17,43 +16,89 @@ constexpr std::string_view kChannelChoices[] = {"stereo", "left", "right", "mid"
 
 constexpr float kSmoothingMs = 20.0f;
 
+// clang-format off: one paragraph per parameter
+
 constexpr Param kParams[] = {
-    {.symbol = "phase", .label = "Phase",
+    {.symbol = "phase",
+     .label = "Phase",
      .doc = "minimum: matched biquads, no latency; linear: FIR from the same magnitudes, constant "
             "group delay (latency about 340 ms).",
-     .unit = Unit::choice, .min = 0, .max = 1, .def = 0, .choices = kPhaseChoices},
-    {.symbol = "output_gain", .label = "Output gain",
+     .unit = Unit::choice,
+     .min = 0,
+     .max = 1,
+     .def = 0,
+     .choices = kPhaseChoices},
+    {.symbol = "output_gain",
+     .label = "Output gain",
      .doc = "Gain after the bands.",
-     .unit = Unit::db, .min = -24, .max = 24, .def = 0, .smoothing_ms = kSmoothingMs},
+     .unit = Unit::db,
+     .min = -24,
+     .max = 24,
+     .def = 0,
+     .smoothing_ms = kSmoothingMs},
 };
 static_assert(std::size(kParams) == Equalizer::kTopCount);
 
 constexpr Param kBandParams[] = {
-    {.symbol = "enabled", .label = "Enabled",
+    {.symbol = "enabled",
+     .label = "Enabled",
      .doc = "Switches the band in or out (faded, no click).",
-     .unit = Unit::toggle, .min = 0, .max = 1, .def = 1},
-    {.symbol = "type", .label = "Type",
+     .unit = Unit::toggle,
+     .min = 0,
+     .max = 1,
+     .def = 1},
+    {.symbol = "type",
+     .label = "Type",
      .doc = "bell, low_shelf, high_shelf, low_cut, high_cut or tilt (first-order, -gain below "
             "the frequency, +gain above).",
-     .unit = Unit::choice, .min = 0, .max = 5, .def = 0, .choices = kTypeChoices},
-    {.symbol = "freq", .label = "Frequency",
+     .unit = Unit::choice,
+     .min = 0,
+     .max = 5,
+     .def = 0,
+     .choices = kTypeChoices},
+    {.symbol = "freq",
+     .label = "Frequency",
      .doc = "Centre, shelf midpoint, cut-off or tilt pivot (clamped to 0.45 of the sample rate).",
-     .unit = Unit::hz, .min = 10, .max = 40000, .def = 1000, .taper = Taper::log,
+     .unit = Unit::hz,
+     .min = 10,
+     .max = 40000,
+     .def = 1000,
+     .taper = Taper::log,
      .smoothing_ms = kSmoothingMs},
-    {.symbol = "gain", .label = "Gain",
+    {.symbol = "gain",
+     .label = "Gain",
      .doc = "Boost or cut of bells, shelves and tilt (cuts ignore it).",
-     .unit = Unit::db, .min = -24, .max = 24, .def = 0, .smoothing_ms = kSmoothingMs},
-    {.symbol = "q", .label = "Q",
+     .unit = Unit::db,
+     .min = -24,
+     .max = 24,
+     .def = 0,
+     .smoothing_ms = kSmoothingMs},
+    {.symbol = "q",
+     .label = "Q",
      .doc = "Width of bells (bandwidth at half the dB gain = frequency / Q) and shelf "
             "steepness (0.707: no overshoot).",
-     .unit = Unit::q, .min = 0.1f, .max = 18, .def = 0.7071f, .taper = Taper::log,
+     .unit = Unit::q,
+     .min = 0.1f,
+     .max = 18,
+     .def = 0.7071f,
+     .taper = Taper::log,
      .smoothing_ms = kSmoothingMs},
-    {.symbol = "slope", .label = "Slope",
+    {.symbol = "slope",
+     .label = "Slope",
      .doc = "Steepness of the cuts in dB per octave (Butterworth of order slope / 6).",
-     .unit = Unit::choice, .min = 0, .max = 7, .def = 1, .choices = kSlopeChoices},
-    {.symbol = "channel", .label = "Channel",
+     .unit = Unit::choice,
+     .min = 0,
+     .max = 7,
+     .def = 1,
+     .choices = kSlopeChoices},
+    {.symbol = "channel",
+     .label = "Channel",
      .doc = "What the band acts on: stereo (every channel), left, right, mid or side.",
-     .unit = Unit::choice, .min = 0, .max = 4, .def = 0, .choices = kChannelChoices},
+     .unit = Unit::choice,
+     .min = 0,
+     .max = 4,
+     .def = 0,
+     .choices = kChannelChoices},
 };
 static_assert(std::size(kBandParams) == Equalizer::kBandCount);
 
@@ -66,14 +111,16 @@ constexpr int kLv2Channels[] = {2, 1};
 constexpr StageInfo kInfo{
     .symbol = "eq",
     .name = "Lacquer Mastering EQ",
-    .summary = "8-band mastering equalizer: bells, shelves, cuts and tilt on stereo, left, right, "
-               "mid or side; minimum phase without cramping, or linear phase",
+    .summary =
+        "8-band mastering equalizer: bells, shelves, cuts and tilt on stereo, left, right, "
+        "mid or side; minimum phase without cramping, or linear phase",
     .lv2_class = "EQPlugin",
     .gst_klass = "Filter/Effect/Audio",
-    .example = "gst-launch-1.0 filesrc location=mix.flac ! decodebin ! audioconvert ! "
-               "mastereq band1::type=bell band1::freq=250 band1::gain=-1.5 band1::q=0.8 "
-               "band2::type=high_shelf band2::freq=12000 band2::gain=1 ! audioconvert ! "
-               "flacenc ! filesink location=eq.flac",
+    .example =
+        "gst-launch-1.0 filesrc location=mix.flac ! decodebin ! audioconvert ! "
+        "mastereq band1::type=bell band1::freq=250 band1::gain=-1.5 band1::q=0.8 "
+        "band2::type=high_shelf band2::freq=12000 band2::gain=1 ! audioconvert ! "
+        "flacenc ! filesink location=eq.flac",
     .params = kParams,
     .groups = kGroups,
     .min_channels = 1,
@@ -82,6 +129,8 @@ constexpr StageInfo kInfo{
     .min_rate = 22050,
     .max_rate = 192000,
 };
+
+// clang-format on
 
 double db_to_gain(double db) noexcept { return std::pow(10.0, db / 20.0); }
 
@@ -115,14 +164,18 @@ Equalizer::~Equalizer() = default;
 Equalizer::Settings Equalizer::read_settings(int band) const noexcept {
   Settings s;
   s.enabled = param(band_param(band, kEnabled)) > 0.5f;
-  s.type = static_cast<EqBandType>(std::clamp(static_cast<int>(param(band_param(band, kType))), 0, 5));
-  s.freq_hz = std::min<double>(param(band_param(band, kFreq)), max_band_frequency(spec_.sample_rate));
+  s.type =
+      static_cast<EqBandType>(std::clamp(static_cast<int>(param(band_param(band, kType))), 0, 5));
+  s.freq_hz =
+      std::min<double>(param(band_param(band, kFreq)), max_band_frequency(spec_.sample_rate));
   s.gain_db = param(band_param(band, kGain));
   s.q = param(band_param(band, kQ));
   s.slope = 6 * (1 + std::clamp(static_cast<int>(param(band_param(band, kSlope))), 0, 7));
-  s.channel = static_cast<EqChannel>(std::clamp(static_cast<int>(param(band_param(band, kChannel))), 0, 4));
+  s.channel =
+      static_cast<EqChannel>(std::clamp(static_cast<int>(param(band_param(band, kChannel))), 0, 4));
   // Bands that cannot act on this layout are off: right and side need two channels.
-  if (channels_ < 2 && (s.channel == EqChannel::right || s.channel == EqChannel::side)) s.enabled = false;
+  if (channels_ < 2 && (s.channel == EqChannel::right || s.channel == EqChannel::side))
+    s.enabled = false;
   return s;
 }
 
@@ -136,7 +189,8 @@ EqBandShape Equalizer::band_shape(int band) const noexcept {
 void Equalizer::prepare(const ProcessSpec& spec) {
   spec_ = spec;
   channels_ = std::clamp(spec.channels, 1, 2);
-  smoothing_frames_ = std::max(1, static_cast<int>(std::lround(kSmoothingMs * 1e-3 * spec.sample_rate)));
+  smoothing_frames_ =
+      std::max(1, static_cast<int>(std::lround(kSmoothingMs * 1e-3 * spec.sample_rate)));
   dry_.assign(static_cast<std::size_t>(channels_), std::vector<float>(kControlFrames, 0.0f));
 
   // Linear phase: L = the power of two >= 0.6 s (32768 at 48 kHz), so the
@@ -163,8 +217,8 @@ void Equalizer::prepare(const ProcessSpec& spec) {
   const double norm = std::cyl_bessel_i(0.0, kBeta);
   for (int n = 1; n < kernel_taps_; ++n) {
     const double x = (n - half) / half;
-    window_[static_cast<std::size_t>(n)] =
-        static_cast<float>(std::cyl_bessel_i(0.0, kBeta * std::sqrt(std::max(0.0, 1.0 - x * x))) / norm);
+    window_[static_cast<std::size_t>(n)] = static_cast<float>(
+        std::cyl_bessel_i(0.0, kBeta * std::sqrt(std::max(0.0, 1.0 - x * x))) / norm);
   }
   window_[static_cast<std::size_t>(kernel_taps_ / 2)] = 1.0f;
   taps_.assign(static_cast<std::size_t>(kernel_taps_), 0.0f);
@@ -186,7 +240,8 @@ void Equalizer::snap_band(int band, const Settings& s) noexcept {
   for (auto& chain : b.filters) {
     for (Biquad& f : chain) f.reset();
   }
-  const EqSections design = design_refined({s.type, s.freq_hz, s.gain_db, s.q, s.slope}, spec_.sample_rate);
+  const EqSections design =
+      design_refined({s.type, s.freq_hz, s.gain_db, s.q, s.slope}, spec_.sample_rate);
   set_coefficients(b, design, 0);
   b.refined = true;
 }
@@ -239,7 +294,8 @@ void Equalizer::process(float* const* audio, int frames) noexcept {
       stream_frames_ = 0;
       design_linear(false);
     } else {
-      for (int band = 0; band < kBands; ++band) snap_band(band, settings_[static_cast<std::size_t>(band)]);
+      for (int band = 0; band < kBands; ++band)
+        snap_band(band, settings_[static_cast<std::size_t>(band)]);
       control_countdown_ = 0;
     }
     latency_.store(phase_ == EqPhase::linear ? linear_latency_ : 0, std::memory_order_relaxed);
@@ -276,8 +332,10 @@ void Equalizer::process_minimum(float* const* audio, int frames) noexcept {
         const bool stereo = b.channel == EqChannel::stereo;  // same in either domain
         if ((wants_pair && !mid_side) || (!wants_pair && !stereo && mid_side)) {
           run_cascade(chunk, n);
-          if (mid_side) to_left_right(chunk[0], chunk[1], n);
-          else to_mid_side(chunk[0], chunk[1], n);
+          if (mid_side)
+            to_left_right(chunk[0], chunk[1], n);
+          else
+            to_mid_side(chunk[0], chunk[1], n);
           mid_side = !mid_side;
         }
       }
@@ -304,11 +362,16 @@ void Equalizer::process_minimum(float* const* audio, int frames) noexcept {
 void Equalizer::process_band(Band& b, float* const* audio, int frames) noexcept {
   int first = 0, last = channels_ - 1;
   switch (b.channel) {
-    case EqChannel::stereo: break;
+    case EqChannel::stereo:
+      break;
     case EqChannel::left:
-    case EqChannel::mid: last = 0; break;
+    case EqChannel::mid:
+      last = 0;
+      break;
     case EqChannel::right:
-    case EqChannel::side: first = last = 1; break;
+    case EqChannel::side:
+      first = last = 1;
+      break;
   }
   if (last >= channels_) return;
   // Wet/dry while the band fades in or out, sample by sample along this
@@ -342,10 +405,10 @@ bool Equalizer::joins_cascade(const Band& b) const noexcept {
 }
 
 void Equalizer::add_to_cascade(Band& b) noexcept {
-  const bool lane_on[2] = {b.channel == EqChannel::stereo || b.channel == EqChannel::left ||
-                               b.channel == EqChannel::mid,
-                           b.channel == EqChannel::stereo || b.channel == EqChannel::right ||
-                               b.channel == EqChannel::side};
+  const bool lane_on[2] = {
+      b.channel == EqChannel::stereo || b.channel == EqChannel::left || b.channel == EqChannel::mid,
+      b.channel == EqChannel::stereo || b.channel == EqChannel::right ||
+          b.channel == EqChannel::side};
   for (int s = 0; s < b.sections; ++s) {
     CascadeSection& cs = cascade_[static_cast<std::size_t>(cascade_count_++)];
     for (int lane = 0; lane < 2; ++lane) {
@@ -425,8 +488,11 @@ void Equalizer::set_coefficients(Band& b, const EqSections& design, int ramp_fra
   b.sections = design.count;
   for (auto& chain : b.filters) {
     for (int s = 0; s < design.count; ++s) {
-      if (ramp_frames > 0) chain[static_cast<std::size_t>(s)].ramp_to(design.sections[static_cast<std::size_t>(s)], ramp_frames);
-      else chain[static_cast<std::size_t>(s)].set(design.sections[static_cast<std::size_t>(s)]);
+      if (ramp_frames > 0)
+        chain[static_cast<std::size_t>(s)].ramp_to(design.sections[static_cast<std::size_t>(s)],
+                                                   ramp_frames);
+      else
+        chain[static_cast<std::size_t>(s)].set(design.sections[static_cast<std::size_t>(s)]);
     }
   }
 }
@@ -478,8 +544,8 @@ void Equalizer::update_band(int band) noexcept {
     const EqBandShape shape{b.type, std::exp(b.log_freq.value()), b.gain_db.value(),
                             std::exp(b.log_q.value()), b.slope};
     const bool done = !b.log_freq.moving() && !b.gain_db.moving() && !b.log_q.moving();
-    const EqSections design = done ? design_refined(shape, spec_.sample_rate)
-                                   : design_matched(shape, spec_.sample_rate);
+    const EqSections design =
+        done ? design_refined(shape, spec_.sample_rate) : design_matched(shape, spec_.sample_rate);
     // A band that becomes neutral keeps running its sections until they have
     // ramped to identity; then it drops them.
     if (design.count == 0) {
@@ -500,7 +566,8 @@ void Equalizer::update_band(int band) noexcept {
   } else if (b.sections > 0) {
     // Drop sections that have finished ramping to identity.
     const Biquad& f = b.filters[0][0];
-    if (!f.ramping() && is_neutral({b.type, std::exp(b.log_freq.value()), b.gain_db.value(), 1.0, b.slope}) &&
+    if (!f.ramping() &&
+        is_neutral({b.type, std::exp(b.log_freq.value()), b.gain_db.value(), 1.0, b.slope}) &&
         f.coefficients() == BiquadCoefficients::identity()) {
       b.sections = 0;
     }
@@ -516,7 +583,8 @@ void Equalizer::process_linear(float* const* audio, int frames) noexcept {
     if (offset == 0 && stream_frames_ > 0) {
       bool changed = !designed_valid_;
       for (int band = 0; band < kBands && !changed; ++band) {
-        changed = !(settings_[static_cast<std::size_t>(band)] == designed_[static_cast<std::size_t>(band)]);
+        changed = !(settings_[static_cast<std::size_t>(band)] ==
+                    designed_[static_cast<std::size_t>(band)]);
       }
       if (changed) design_linear(true);
     }
@@ -564,17 +632,30 @@ void Equalizer::design_linear(bool crossfade) noexcept {
       const double g = std::sqrt(protos[static_cast<std::size_t>(i)].magnitude2(w));
       switch (channels_ == 2 ? modes[static_cast<std::size_t>(i)] : EqChannel::stereo) {
         case EqChannel::stereo:
-          m00 *= g; m01 *= g; m10 *= g; m11 *= g;
+          m00 *= g;
+          m01 *= g;
+          m10 *= g;
+          m11 *= g;
           break;
-        case EqChannel::left: m00 *= g; m01 *= g; break;
-        case EqChannel::right: m10 *= g; m11 *= g; break;
+        case EqChannel::left:
+          m00 *= g;
+          m01 *= g;
+          break;
+        case EqChannel::right:
+          m10 *= g;
+          m11 *= g;
+          break;
         case EqChannel::mid:
         case EqChannel::side: {
-          const double d = modes[static_cast<std::size_t>(i)] == EqChannel::mid ? 0.5 * (g - 1.0) : 0.5 * (1.0 - g);
+          const double d = modes[static_cast<std::size_t>(i)] == EqChannel::mid ? 0.5 * (g - 1.0)
+                                                                                : 0.5 * (1.0 - g);
           const double e = 0.5 * (g + 1.0);  // diagonal of the band matrix
           const double n00 = e * m00 + d * m10, n01 = e * m01 + d * m11;
           const double n10 = d * m00 + e * m10, n11 = d * m01 + e * m11;
-          m00 = n00; m01 = n01; m10 = n10; m11 = n11;
+          m00 = n00;
+          m01 = n01;
+          m10 = n10;
+          m11 = n11;
           if (d != 0.0) cross = true;
           break;
         }
@@ -590,12 +671,14 @@ void Equalizer::design_linear(bool crossfade) noexcept {
     for (int in = 0; in < channels_; ++in) {
       if (out != in && !cross) continue;
       const std::vector<float>& m = design_matrix_[static_cast<std::size_t>(out * 2 + in)];
-      for (int k = 0; k < bins; ++k) design_spectrum_[static_cast<std::size_t>(k)] = {m[static_cast<std::size_t>(k)], 0.0f};
+      for (int k = 0; k < bins; ++k)
+        design_spectrum_[static_cast<std::size_t>(k)] = {m[static_cast<std::size_t>(k)], 0.0f};
       // Zero phase: a real spectrum gives an even impulse response around 0.
       design_fft_->inverse(design_spectrum_.data(), design_impulse_.data());
       for (int n = 0; n < kernel_taps_; ++n) {
         const int at = ((n - center) % fir_length_ + fir_length_) % fir_length_;
-        taps_[static_cast<std::size_t>(n)] = design_impulse_[static_cast<std::size_t>(at)] * inv_length * window_[static_cast<std::size_t>(n)];
+        taps_[static_cast<std::size_t>(n)] = design_impulse_[static_cast<std::size_t>(at)] *
+                                             inv_length * window_[static_cast<std::size_t>(n)];
       }
       convolver_.set_kernel(out, in, taps_.data(), kernel_taps_);
     }

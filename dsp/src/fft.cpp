@@ -1,8 +1,7 @@
-#include <lacquer/dsp/fft.hpp>
-
 #include <fftw3.h>
 
 #include <cstring>
+#include <lacquer/dsp/fft.hpp>
 #include <mutex>
 #include <new>
 #include <stdexcept>
@@ -45,7 +44,8 @@ struct RealFft::Plans {
 };
 
 RealFft::RealFft(int size) : size_(size), plans_(std::make_unique<Plans>()) {
-  if (size < 2 || (size & (size - 1)) != 0) throw std::invalid_argument("FFT size must be a power of two");
+  if (size < 2 || (size & (size - 1)) != 0)
+    throw std::invalid_argument("FFT size must be a power of two");
   FftBuffer<float> time(static_cast<std::size_t>(size));
   FftBuffer<std::complex<float>> spectrum(static_cast<std::size_t>(bins()));
   auto* freq = reinterpret_cast<fftwf_complex*>(spectrum.data());

@@ -1,9 +1,8 @@
-#include <lacquer/dsp/partitioned_convolver.hpp>
-
 #include <algorithm>
 #include <cmath>
-#include <numbers>
 #include <cstring>
+#include <lacquer/dsp/partitioned_convolver.hpp>
+#include <numbers>
 #include <stdexcept>
 
 namespace lacquer::dsp {
@@ -42,8 +41,8 @@ void PartitionedConvolver::prepare(int inputs, int outputs, int partition, int m
   scratch_old_.assign(static_cast<std::size_t>(partition), 0.0f);
   fade_.resize(static_cast<std::size_t>(partition));
   for (int n = 0; n < partition; ++n) {
-    fade_[static_cast<std::size_t>(n)] = static_cast<float>(
-        0.5 - 0.5 * std::cos(std::numbers::pi * (n + 1) / partition));
+    fade_[static_cast<std::size_t>(n)] =
+        static_cast<float>(0.5 - 0.5 * std::cos(std::numbers::pi * (n + 1) / partition));
   }
   for (KernelSet& set : slots_) {
     set.paths = {};
@@ -77,7 +76,8 @@ std::size_t PartitionedConvolver::spectrum_offset(int output, int input, int par
 
 void PartitionedConvolver::begin_kernels() noexcept { slots_[loading_].paths = {}; }
 
-void PartitionedConvolver::set_kernel(int output, int input, const float* taps, int count) noexcept {
+void PartitionedConvolver::set_kernel(int output, int input, const float* taps,
+                                      int count) noexcept {
   KernelSet& set = slots_[loading_];
   set.paths[output][input] = {PathKind::kernel, 0, 1.0f};
   // The 1 / (2 P) of the unnormalised inverse FFT is folded into the kernel.
@@ -122,7 +122,8 @@ void PartitionedConvolver::process(float* const* audio, int frames) noexcept {
     for (int c = 0; c < ports; ++c) {
       float* x = audio[c] + done;
       if (c < inputs_) std::memcpy(in_block_[c].data() + fill_, x, sizeof(float) * std::size_t(n));
-      if (c < outputs_) std::memcpy(x, out_block_[c].data() + fill_, sizeof(float) * std::size_t(n));
+      if (c < outputs_)
+        std::memcpy(x, out_block_[c].data() + fill_, sizeof(float) * std::size_t(n));
     }
     fill_ += n;
     done += n;

@@ -3,15 +3,13 @@
 // 0.05 dB and symmetric about its latency, neutral settings pass audio
 // untouched, sweeps without clicks, and any block size gives the same output.
 #include <boost/test/unit_test.hpp>
-
-#include <lacquer/dsp/eq_design.hpp>
-#include <lacquer/dsp/equalizer.hpp>
-
-#include "../common/run_stage.hpp"
-
 #include <cmath>
 #include <complex>
+#include <lacquer/dsp/eq_design.hpp>
+#include <lacquer/dsp/equalizer.hpp>
 #include <numbers>
+
+#include "../common/run_stage.hpp"
 
 using namespace lacquer;
 using dsp::EqBandShape;
@@ -27,7 +25,8 @@ double db(double x) { return 20.0 * std::log10(x); }
 // |H(f)| of a designed band, all sections.
 double digital_magnitude(const dsp::EqSections& s, double rate, double f) {
   double m = 1.0;
-  for (int i = 0; i < s.count; ++i) m *= s.sections[static_cast<std::size_t>(i)].magnitude(2.0 * kPi * f / rate);
+  for (int i = 0; i < s.count; ++i)
+    m *= s.sections[static_cast<std::size_t>(i)].magnitude(2.0 * kPi * f / rate);
   return m;
 }
 
@@ -136,14 +135,15 @@ BOOST_AUTO_TEST_CASE(minimum_phase_bells_and_shelves_within_0_1_db_of_analog_pro
 // several dB near 20 kHz.
 BOOST_AUTO_TEST_CASE(bell_16khz_at_44k1_within_0_1_db_through_the_stage) {
   const double rate = 44100.0;
-  auto runner = make_eq(rate, 2, 1024, [](dsp::Stage& eq) {
-    set_band(eq, 0, EqBandType::bell, 16000.0, 6.0, 1.0);
-  }, false);
+  auto runner = make_eq(
+      rate, 2, 1024, [](dsp::Stage& eq) { set_band(eq, 0, EqBandType::bell, 16000.0, 6.0, 1.0); },
+      false);
   const auto h = impulse_response(*runner, 1 << 14);
   const EqBandShape band{EqBandType::bell, 16000.0, 6.0, 1.0, 12};
   double worst = 0.0;
   for (double f = 20.0; f <= 20000.0; f *= 1.02) {
-    worst = std::max(worst, std::fabs(response_db(h, rate, f) - db(dsp::analog_magnitude(band, rate, f))));
+    worst = std::max(worst,
+                     std::fabs(response_db(h, rate, f) - db(dsp::analog_magnitude(band, rate, f))));
   }
   BOOST_TEST_MESSAGE("16 kHz bell at 44.1 kHz: worst error " << worst << " dB");
   BOOST_TEST(worst < 0.1);
@@ -165,7 +165,8 @@ BOOST_AUTO_TEST_CASE(linear_phase_within_0_05_db_and_symmetric_about_latency) {
       std::vector<float> centred(h.begin(), h.begin() + 2 * latency + 1);
       for (double f = 20.0; f <= 20000.0; f *= 1.03) {
         double target = 1.0;
-        for (int b = 0; b < Equalizer::kBands; ++b) target *= dsp::analog_magnitude(eq.band_shape(b), rate, f);
+        for (int b = 0; b < Equalizer::kBands; ++b)
+          target *= dsp::analog_magnitude(eq.band_shape(b), rate, f);
         worst = std::max(worst, std::fabs(response_db(centred, rate, f) - db(target)));
       }
       BOOST_TEST_MESSAGE("rate " << rate << ": linear-phase worst error " << worst << " dB");
@@ -211,7 +212,8 @@ BOOST_AUTO_TEST_CASE(neutral_bands_return_the_input) {
       for (std::size_t c = 0; c < 2; ++c) {
         const auto& in = c == 0 ? left : right;
         for (std::size_t i = std::size_t(delay); i < in.size(); ++i) {
-          worst = std::max(worst, std::fabs(double(audio[c][i]) - double(in[i - std::size_t(delay)])));
+          worst =
+              std::max(worst, std::fabs(double(audio[c][i]) - double(in[i - std::size_t(delay)])));
         }
       }
       BOOST_TEST_MESSAGE((linear ? "linear" : "minimum") << ": largest difference " << worst);
@@ -225,20 +227,25 @@ BOOST_AUTO_TEST_CASE(neutral_bands_return_the_input) {
 BOOST_AUTO_TEST_CASE(side_band_leaves_a_centred_signal_alone) {
   const auto mono = test::white_noise(24000, -12.0, 9);
   for (bool linear : {false, true}) {
-    auto runner = make_eq(48000.0, 2, 512, [](dsp::Stage& eq) {
-      set_band(eq, 0, EqBandType::bell, 1000.0, 12.0, 0.7, "side");
-      set_band(eq, 1, EqBandType::high_shelf, 5000.0, -6.0, 0.7, "side");
-    }, linear);
+    auto runner = make_eq(
+        48000.0, 2, 512,
+        [](dsp::Stage& eq) {
+          set_band(eq, 0, EqBandType::bell, 1000.0, 12.0, 0.7, "side");
+          set_band(eq, 1, EqBandType::high_shelf, 5000.0, -6.0, 0.7, "side");
+        },
+        linear);
     const int delay = runner->latency();
     test::Planar audio{mono, mono};
     test::run_blocks(*runner, audio, 512);
     double worst = 0.0;
     for (std::size_t c = 0; c < 2; ++c) {
       for (std::size_t i = std::size_t(delay); i < mono.size(); ++i) {
-        worst = std::max(worst, std::fabs(double(audio[c][i]) - double(mono[i - std::size_t(delay)])));
+        worst =
+            std::max(worst, std::fabs(double(audio[c][i]) - double(mono[i - std::size_t(delay)])));
       }
     }
-    BOOST_TEST_MESSAGE((linear ? "linear" : "minimum") << ": side band on L = R, largest change " << worst);
+    BOOST_TEST_MESSAGE((linear ? "linear" : "minimum")
+                       << ": side band on L = R, largest change " << worst);
     BOOST_TEST(worst < (linear ? 1e-5 : 1e-6));  // float FFT round-off / M-S round trip
   }
 }
@@ -285,9 +292,9 @@ BOOST_AUTO_TEST_CASE(fast_sweep_high_pass_residue_below_minus_90_dbfs) {
     BOOST_TEST(unsmoothed > -60.0);
   }
   for (bool linear : {false, true}) {
-    auto runner = make_eq(rate, 2, 480, [](dsp::Stage& eq) {
-      set_band(eq, 0, EqBandType::bell, 500.0, -12.0, 1.0);
-    }, linear);
+    auto runner = make_eq(
+        rate, 2, 480, [](dsp::Stage& eq) { set_band(eq, 0, EqBandType::bell, 500.0, -12.0, 1.0); },
+        linear);
     test::Planar audio(2, tone);
     std::vector<float*> ptrs(2);
     for (std::size_t done = 0, step = 0; done < audio[0].size(); done += 480, ++step) {
@@ -298,8 +305,10 @@ BOOST_AUTO_TEST_CASE(fast_sweep_high_pass_residue_below_minus_90_dbfs) {
       runner->process(ptrs.data(), 480);
     }
     // After the sine's own onset (at the latency) and the measuring filter settle.
-    const double residue = high_pass_residue_dbfs(audio[0], rate, std::size_t(runner->latency()) + 4800);
-    BOOST_TEST_MESSAGE((linear ? "linear" : "minimum") << ": high-pass residue " << residue << " dBFS");
+    const double residue =
+        high_pass_residue_dbfs(audio[0], rate, std::size_t(runner->latency()) + 4800);
+    BOOST_TEST_MESSAGE((linear ? "linear" : "minimum")
+                       << ": high-pass residue " << residue << " dBFS");
     BOOST_TEST(residue < -90.0);
   }
 }
@@ -330,7 +339,8 @@ BOOST_AUTO_TEST_CASE(block_sizes_1_to_8192_give_identical_output) {
           std::vector<float*> ptrs(2);
           std::size_t done = 0;
           for (int k = 0; done < audio[0].size(); ++k) {
-            const std::size_t n = std::min<std::size_t>(std::size_t(sizes[k % 8]), audio[0].size() - done);
+            const std::size_t n =
+                std::min<std::size_t>(std::size_t(sizes[k % 8]), audio[0].size() - done);
             for (std::size_t c = 0; c < 2; ++c) ptrs[c] = audio[c].data() + done;
             runner->process(ptrs.data(), int(n));
             done += n;

@@ -2,14 +2,12 @@
 // of linear phase reported and hidden behind the timestamps (the file keeps
 // its length and alignment), minimum phase with no latency at all.
 #include <boost/test/unit_test.hpp>
-
+#include <cmath>
 #include <lacquer/dsp/equalizer.hpp>
 #include <lacquer/dsp/registry.hpp>
+#include <string>
 
 #include "gst_run.hpp"
-
-#include <cmath>
-#include <string>
 
 using namespace lacquer;
 
@@ -51,7 +49,8 @@ BOOST_AUTO_TEST_SUITE(mastereq)
 BOOST_AUTO_TEST_CASE(neutral_output_is_the_input_aligned_and_latency_reported) {
   for (int rate : {44100, 96000}) {
     const std::size_t frames = std::size_t(rate) + 777;
-    const test::Planar input{test::white_noise(frames, -12.0, 61), test::white_noise(frames, -15.0, 62)};
+    const test::Planar input{test::white_noise(frames, -12.0, 61),
+                             test::white_noise(frames, -15.0, 62)};
     for (const char* phase : {"minimum", "linear"}) {
       for (int block : {64, 1000, 4096}) {
         for (bool interleaved : {true, false}) {
@@ -63,10 +62,12 @@ BOOST_AUTO_TEST_CASE(neutral_output_is_the_input_aligned_and_latency_reported) {
             BOOST_TEST_REQUIRE(result.output.size() == 2u);
             BOOST_TEST(result.output[0].size() == frames);
             BOOST_TEST(result.first_pts == GstClockTime(0));
-            BOOST_TEST(result.end_time == gst_util_uint64_scale_round(frames, GST_SECOND, guint64(rate)));
+            BOOST_TEST(result.end_time ==
+                       gst_util_uint64_scale_round(frames, GST_SECOND, guint64(rate)));
             BOOST_TEST(result.timestamps_contiguous);
             const int latency = std::string(phase) == "linear" ? linear_latency(rate) : 0;
-            BOOST_TEST(result.latency == gst_util_uint64_scale_round(guint64(latency), GST_SECOND, guint64(rate)));
+            BOOST_TEST(result.latency ==
+                       gst_util_uint64_scale_round(guint64(latency), GST_SECOND, guint64(rate)));
             BOOST_TEST(largest_difference(result.output, input) == 0.0);
           }
         }
@@ -90,7 +91,8 @@ BOOST_AUTO_TEST_CASE(child_proxy_bands_reach_the_dsp) {
                                   tone);
       BOOST_TEST_REQUIRE(result.error.empty(), result.error);
       BOOST_TEST_REQUIRE(result.output[0].size() == frames);
-      const double lift = rms_db(result.output[0], frames / 2, frames) - rms_db(tone[0], frames / 2, frames);
+      const double lift =
+          rms_db(result.output[0], frames / 2, frames) - rms_db(tone[0], frames / 2, frames);
       BOOST_TEST(std::fabs(lift - 6.0) < 0.05, "lift " << lift);
       // In time with the input: the difference to the input scaled by 2 (+6 dB)
       // is small only if nothing moved. (Linear phase hears the end of the
@@ -101,11 +103,13 @@ BOOST_AUTO_TEST_CASE(child_proxy_bands_reach_the_dsp) {
       }
       BOOST_TEST(worst < 0.01 * 0.25, "largest difference to the +6 dB input " << worst);
       const test::Planar low(2, test::sine(rate, 100.0, -12.0, frames));
-      auto low_result = test::run_gst(std::string("mastereq phase=") + phase +
-                                          " band3::type=bell band3::freq=1000 band3::gain=6 band3::q=1",
-                                      low);
+      auto low_result =
+          test::run_gst(std::string("mastereq phase=") + phase +
+                            " band3::type=bell band3::freq=1000 band3::gain=6 band3::q=1",
+                        low);
       BOOST_TEST_REQUIRE(low_result.error.empty(), low_result.error);
-      const double low_lift = rms_db(low_result.output[0], frames / 2, frames) - rms_db(low[0], frames / 2, frames);
+      const double low_lift =
+          rms_db(low_result.output[0], frames / 2, frames) - rms_db(low[0], frames / 2, frames);
       BOOST_TEST(std::fabs(low_lift) < 0.3, "100 Hz moved " << low_lift << " dB");
     }
   }

@@ -1,19 +1,16 @@
 // urn:lacquer:eq in a host: the latency port (none in minimum phase, L / 2 in
 // linear phase), and the same samples as mastereq with the same settings.
 #include <boost/test/unit_test.hpp>
-
+#include <cmath>
 #include <lacquer/dsp/equalizer.hpp>
 #include <lacquer/dsp/registry.hpp>
-
-#include "gst_run.hpp"
-#include "lv2_run.hpp"
-
-#include "../../lv2/common/ports.hpp"
-
-#include <cmath>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "../../lv2/common/ports.hpp"
+#include "gst_run.hpp"
+#include "lv2_run.hpp"
 
 using namespace lacquer;
 
@@ -33,13 +30,13 @@ int linear_latency(double rate) {
 // Five bands that all act, one on the side, and an output gain: the LV2
 // symbols and the GStreamer properties of the same settings.
 const std::vector<std::pair<std::string, float>> kSettings = {
-    {"band1_type", 1.0f}, {"band1_freq", 80.0f},    {"band1_gain", 2.5f},  {"band1_q", 0.707f},
-    {"band2_type", 0.0f}, {"band2_freq", 300.0f},   {"band2_gain", -3.0f}, {"band2_q", 1.5f},
-    {"band3_type", 0.0f}, {"band3_freq", 4000.0f},  {"band3_gain", 2.0f},  {"band3_q", 2.0f},
-    {"band3_channel", 4.0f},
-    {"band4_type", 2.0f}, {"band4_freq", 11000.0f}, {"band4_gain", -1.5f}, {"band4_q", 0.707f},
-    {"band5_type", 3.0f}, {"band5_freq", 30.0f},    {"band5_slope", 3.0f},
-    {"output_gain", -1.0f},
+    {"band1_type", 1.0f},    {"band1_freq", 80.0f}, {"band1_gain", 2.5f},
+    {"band1_q", 0.707f},     {"band2_type", 0.0f},  {"band2_freq", 300.0f},
+    {"band2_gain", -3.0f},   {"band2_q", 1.5f},     {"band3_type", 0.0f},
+    {"band3_freq", 4000.0f}, {"band3_gain", 2.0f},  {"band3_q", 2.0f},
+    {"band3_channel", 4.0f}, {"band4_type", 2.0f},  {"band4_freq", 11000.0f},
+    {"band4_gain", -1.5f},   {"band4_q", 0.707f},   {"band5_type", 3.0f},
+    {"band5_freq", 30.0f},   {"band5_slope", 3.0f}, {"output_gain", -1.0f},
 };
 const char* kElement =
     "mastereq output-gain=-1 "
@@ -80,7 +77,8 @@ BOOST_AUTO_TEST_CASE(latency_port_follows_the_phase_mode) {
 // element's within 1e-6.
 BOOST_AUTO_TEST_CASE(plugin_and_element_give_the_same_samples) {
   const double rate = 48000.0;
-  const test::Planar input{test::white_noise(48000, -12.0, 72), test::white_noise(48000, -16.0, 73)};
+  const test::Planar input{test::white_noise(48000, -12.0, 72),
+                           test::white_noise(48000, -16.0, 73)};
   for (bool linear : {false, true}) {
     BOOST_TEST_CONTEXT((linear ? "linear" : "minimum")) {
       test::Lv2World world;
@@ -101,7 +99,8 @@ BOOST_AUTO_TEST_CASE(plugin_and_element_give_the_same_samples) {
       double worst = 0.0, moved = 0.0;
       for (std::size_t c = 0; c < 2; ++c) {
         for (std::size_t i = 0; i < input[c].size(); ++i) {
-          worst = std::max(worst, std::fabs(double(from_lv2[c][i + std::size_t(latency)]) - from_gst.output[c][i]));
+          worst = std::max(worst, std::fabs(double(from_lv2[c][i + std::size_t(latency)]) -
+                                            from_gst.output[c][i]));
           moved = std::max(moved, std::fabs(double(from_gst.output[c][i]) - input[c][i]));
         }
       }

@@ -30,7 +30,9 @@ struct BiquadCoefficients {
   // Inside the stability triangle |a2| < 1, |a1| < 1 + a2. The triangle is
   // convex, so every point on a straight line between two stable sections is
   // stable too: that is what makes linear coefficient ramps safe.
-  bool stable() const noexcept { return a2 < 1.0 && a2 > -1.0 && (a1 < 1.0 + a2) && (-a1 < 1.0 + a2); }
+  bool stable() const noexcept {
+    return a2 < 1.0 && a2 > -1.0 && (a1 < 1.0 + a2) && (-a1 < 1.0 + a2);
+  }
 
   friend bool operator==(const BiquadCoefficients&, const BiquadCoefficients&) = default;
 };

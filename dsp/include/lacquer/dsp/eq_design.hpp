@@ -26,10 +26,9 @@
 //   the audio band is held to the prototype.
 #pragma once
 
-#include <lacquer/dsp/biquad.hpp>
-
 #include <array>
 #include <cstdint>
+#include <lacquer/dsp/biquad.hpp>
 
 namespace lacquer::dsp {
 

@@ -22,15 +22,14 @@
 // one partition (raised cosine).
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <lacquer/dsp/biquad.hpp>
 #include <lacquer/dsp/eq_design.hpp>
 #include <lacquer/dsp/fft.hpp>
 #include <lacquer/dsp/linear_ramp.hpp>
 #include <lacquer/dsp/partitioned_convolver.hpp>
 #include <lacquer/dsp/stage.hpp>
-
-#include <array>
-#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -73,7 +72,7 @@ class Equalizer final : public Stage {
     EqChannel channel = EqChannel::stereo;
     bool enabled = false;
     LinearRamp log_freq, gain_db, log_q;
-    LinearRamp mix;  // 0: band bypassed, 1: band in
+    LinearRamp mix;                       // 0: band bypassed, 1: band in
     double mix_from = 1.0, mix_to = 1.0;  // over the current control period
     bool refined = false;
     int sections = 0;
@@ -109,9 +108,9 @@ class Equalizer final : public Stage {
   std::array<Settings, kBands> settings_{};
   std::array<Band, kBands> bands_{};
   int control_countdown_ = 0;
-  bool fresh_ = true;  // reset() happened, no audio since
-  bool idle_ = false;  // nothing moves: control ticks would change nothing
-  LinearRamp output_gain_;  // linear
+  bool fresh_ = true;                    // reset() happened, no audio since
+  bool idle_ = false;                    // nothing moves: control ticks would change nothing
+  LinearRamp output_gain_;               // linear
   std::vector<std::vector<float>> dry_;  // kControlFrames per channel
 
   // Settled bands run as one cascade, both channels at once (two lanes of a

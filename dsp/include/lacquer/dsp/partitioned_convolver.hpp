@@ -12,10 +12,9 @@
 // sum_m k[m] x[n - partition - m].
 #pragma once
 
-#include <lacquer/dsp/fft.hpp>
-
 #include <array>
 #include <complex>
+#include <lacquer/dsp/fft.hpp>
 #include <memory>
 #include <vector>
 
