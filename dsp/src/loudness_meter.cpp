@@ -68,20 +68,6 @@ constexpr StageInfo kInfo{
     .analyser = true,
 };
 
-int ebur128_channel(ChannelRole role) noexcept {
-  switch (role) {
-    case ChannelRole::left: return EBUR128_LEFT;
-    case ChannelRole::right: return EBUR128_RIGHT;
-    case ChannelRole::center:
-    case ChannelRole::mono:
-    case ChannelRole::other: return EBUR128_CENTER;  // weight 1.0
-    case ChannelRole::left_surround: return EBUR128_LEFT_SURROUND;   // +1.5 dB
-    case ChannelRole::right_surround: return EBUR128_RIGHT_SURROUND;  // +1.5 dB
-    case ChannelRole::lfe: return EBUR128_UNUSED;  // BS.1770 excludes LFE
-  }
-  return EBUR128_CENTER;
-}
-
 }  // namespace
 
 const StageInfo& loudness_info() noexcept { return kInfo; }
@@ -147,30 +133,13 @@ double LoudnessHistogram::range() const noexcept {
 
 // ---------------------------------------------------------------- meter
 
-struct LoudnessMeter::Ebur128 {
-  explicit Ebur128(ebur128_state* state) : st(state) {}
-  ~Ebur128() { ebur128_destroy(&st); }
-  Ebur128(const Ebur128&) = delete;
-  Ebur128& operator=(const Ebur128&) = delete;
-  ebur128_state* st;
-};
-
 LoudnessMeter::LoudnessMeter() : Stage(kInfo) {}
 LoudnessMeter::~LoudnessMeter() = default;
 
 void LoudnessMeter::prepare(const ProcessSpec& spec) {
   spec_ = spec;
-  const auto rate = static_cast<unsigned long>(std::lround(spec.sample_rate));
-  ebur128_state* st = ebur128_init(static_cast<unsigned>(spec.channels), rate,
-                                   EBUR128_MODE_S | EBUR128_MODE_TRUE_PEAK);
-  if (st == nullptr) throw std::bad_alloc();
-  state_ = std::make_unique<Ebur128>(st);
-  for (int c = 0; c < spec.channels; ++c) {
-    ebur128_set_channel(state_->st, static_cast<unsigned>(c),
-                        ebur128_channel(spec.layout[static_cast<std::size_t>(c)]));
-  }
-  interleaved_.assign(static_cast<std::size_t>(spec.max_block * spec.channels), 0.0f);
-  hop_frames_ = static_cast<int>((rate + 5) / 10);  // libebur128's 100 ms
+  ebur128_.prepare(spec, EBUR128_MODE_S | EBUR128_MODE_TRUE_PEAK);
+  hop_frames_ = ebur128_.hop_frames();
   reset();
 }
 
@@ -202,45 +171,30 @@ void LoudnessMeter::process(float* const* audio, int frames) noexcept {
 }
 
 void LoudnessMeter::add_block(float* const* audio, int offset, int frames) noexcept {
-  const int channels = spec_.channels;
-  for (int c = 0; c < channels; ++c) {
-    const float* in = audio[c] + offset;
-    float* out = interleaved_.data() + c;
-    for (int i = 0; i < frames; ++i) out[i * channels] = in[i];
-  }
-  ebur128_add_frames_float(state_->st, interleaved_.data(), static_cast<std::size_t>(frames));
-  for (int c = 0; c < channels; ++c) {
-    double peak = 0.0;
-    ebur128_prev_sample_peak(state_->st, static_cast<unsigned>(c), &peak);
-    sample_peak_[c] = std::max(sample_peak_[c], peak);
-    ebur128_prev_true_peak(state_->st, static_cast<unsigned>(c), &peak);
-    true_peak_[c] = std::max(true_peak_[c], peak);
+  ebur128_.add(audio, offset, frames);
+  for (int c = 0; c < spec_.channels; ++c) {
+    sample_peak_[c] = std::max(sample_peak_[c], ebur128_.last_sample_peak(c));
+    true_peak_[c] = std::max(true_peak_[c], ebur128_.last_true_peak(c));
   }
 }
 
 void LoudnessMeter::on_hop() noexcept {
   if (frames_since_reset_ >= 4LL * hop_frames_) {
-    double lufs = kMinusInf;
-    ebur128_loudness_momentary(state_->st, &lufs);
+    const double lufs = ebur128_.momentary();
     if (std::isfinite(lufs)) gating_blocks_.add(to_energy(lufs));
   }
   if (frames_since_reset_ >= 30LL * hop_frames_) {
-    double lufs = kMinusInf;
-    ebur128_loudness_shortterm(state_->st, &lufs);
+    const double lufs = ebur128_.short_term();
     if (std::isfinite(lufs)) short_term_blocks_.add(to_energy(lufs));
   }
 }
 
 double LoudnessMeter::momentary() const noexcept {
-  double lufs = kMinusInf;
-  if (frames_since_reset_ >= 4LL * hop_frames_) ebur128_loudness_momentary(state_->st, &lufs);
-  return lufs;
+  return frames_since_reset_ >= 4LL * hop_frames_ ? ebur128_.momentary() : kMinusInf;
 }
 
 double LoudnessMeter::short_term() const noexcept {
-  double lufs = kMinusInf;
-  if (frames_since_reset_ >= 30LL * hop_frames_) ebur128_loudness_shortterm(state_->st, &lufs);
-  return lufs;
+  return frames_since_reset_ >= 30LL * hop_frames_ ? ebur128_.short_term() : kMinusInf;
 }
 
 double LoudnessMeter::integrated() const noexcept { return gating_blocks_.gated_loudness(-10.0); }

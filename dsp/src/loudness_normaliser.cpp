@@ -137,26 +137,6 @@ constexpr StageInfo kInfo{
     .max_rate = 192000,
 };
 
-// BS.1770 channel weights through libebur128's channel types.
-int ebur128_channel(ChannelRole role) noexcept {
-  switch (role) {
-    case ChannelRole::left:
-      return EBUR128_LEFT;
-    case ChannelRole::right:
-      return EBUR128_RIGHT;
-    case ChannelRole::center:
-    case ChannelRole::mono:
-    case ChannelRole::other:
-      return EBUR128_CENTER;  // weight 1.0
-    case ChannelRole::left_surround:
-      return EBUR128_LEFT_SURROUND;  // +1.5 dB
-    case ChannelRole::right_surround:
-      return EBUR128_RIGHT_SURROUND;  // +1.5 dB
-    case ChannelRole::lfe:
-      return EBUR128_UNUSED;  // excluded
-  }
-  return EBUR128_CENTER;
-}
 
 double to_energy(double lufs) noexcept { return std::pow(10.0, (lufs + 0.691) / 10.0); }
 
@@ -180,37 +160,17 @@ LoudnessNormaliser::Tracking LoudnessNormaliser::tracking(int speed,
   }
 }
 
-// libebur128 in momentary / short-term mode only: it then keeps no block
-// history and never allocates after init (integrated and range modes would,
-// per block; integrated output loudness is gated here in a histogram instead).
-struct LoudnessNormaliser::Ebur128 {
-  explicit Ebur128(ebur128_state* state) : st(state) {}
-  ~Ebur128() { ebur128_destroy(&st); }
-  Ebur128(const Ebur128&) = delete;
-  Ebur128& operator=(const Ebur128&) = delete;
-  ebur128_state* st;
-};
-
 LoudnessNormaliser::LoudnessNormaliser() : Stage(kInfo) {}
 LoudnessNormaliser::~LoudnessNormaliser() = default;
 
 void LoudnessNormaliser::prepare(const ProcessSpec& spec) {
   spec_ = spec;
-  const auto rate = static_cast<unsigned long>(std::lround(spec.sample_rate));
-  auto make_meter = [&](int mode) {
-    ebur128_state* st = ebur128_init(static_cast<unsigned>(spec.channels), rate, mode);
-    if (st == nullptr) throw std::bad_alloc();
-    auto meter = std::make_unique<Ebur128>(st);
-    for (int c = 0; c < spec.channels; ++c) {
-      ebur128_set_channel(st, static_cast<unsigned>(c),
-                          ebur128_channel(spec.layout[static_cast<std::size_t>(c)]));
-    }
-    return meter;
-  };
-  detector_ = make_meter(EBUR128_MODE_M);
-  output_ = make_meter(EBUR128_MODE_S);
-  interleaved_.assign(static_cast<std::size_t>(spec.max_block * spec.channels), 0.0f);
-  hop_frames_ = static_cast<int>((rate + 5) / 10);  // libebur128's 100 ms
+  // Momentary / short-term modes only: libebur128 keeps no block history
+  // then and never allocates after prepare (output integrated loudness is
+  // gated in a histogram instead).
+  detector_.prepare(spec, EBUR128_MODE_M);
+  output_.prepare(spec, EBUR128_MODE_S);
+  hop_frames_ = detector_.hop_frames();
   tracker_.prepare(static_cast<int>(kMaxWindowS * 10.0));
   // 20 ms crossfade when the lookahead is changed while running.
   delay_.prepare(spec.channels, static_cast<int>(std::ceil(kMaxLookaheadS * spec.sample_rate)),
@@ -272,13 +232,13 @@ void LoudnessNormaliser::process(float* const* audio, int frames) noexcept {
   // gain decision starts exactly where its block ends.
   for (int done = 0; done < frames;) {
     const int n = std::min(frames - done, frames_to_hop_);
-    measure(*detector_, audio, done, n);
+    detector_.add(audio, done, n);
     float* piece[kMaxChannels];
     for (int c = 0; c < spec_.channels; ++c) piece[c] = audio[c] + done;
     delay_.process(piece, spec_.channels, n);
     apply_gain(audio, done, n);
     limiter_.process(piece, n);
-    measure(*output_, audio, done, n);
+    output_.add(audio, done, n);
     done += n;
     frames_to_hop_ -= n;
     frames_since_reset_ += n;
@@ -287,17 +247,6 @@ void LoudnessNormaliser::process(float* const* audio, int frames) noexcept {
       frames_to_hop_ = hop_frames_;
     }
   }
-}
-
-void LoudnessNormaliser::measure(Ebur128& meter, float* const* audio, int offset,
-                                 int frames) noexcept {
-  const int channels = spec_.channels;
-  for (int c = 0; c < channels; ++c) {
-    const float* in = audio[c] + offset;
-    float* out = interleaved_.data() + c;
-    for (int i = 0; i < frames; ++i) out[i * channels] = in[i];
-  }
-  ebur128_add_frames_float(meter.st, interleaved_.data(), static_cast<std::size_t>(frames));
 }
 
 void LoudnessNormaliser::apply_gain(float* const* audio, int offset, int frames) noexcept {
@@ -326,10 +275,9 @@ void LoudnessNormaliser::on_hop() noexcept {
 
   double momentary = kMinusInf;
   if (frames_since_reset_ >= 4LL * hop_frames_) {
-    ebur128_loudness_momentary(detector_->st, &momentary);
+    momentary = detector_.momentary();
     // BS.1770 gating blocks of the output: 400 ms every 100 ms.
-    double output_momentary = kMinusInf;
-    ebur128_loudness_momentary(output_->st, &output_momentary);
+    const double output_momentary = output_.momentary();
     if (std::isfinite(output_momentary)) output_blocks_.add(to_energy(output_momentary));
   }
   const bool content = momentary >= settings_.gate_lufs;
@@ -367,15 +315,11 @@ void LoudnessNormaliser::on_hop() noexcept {
 }
 
 double LoudnessNormaliser::output_momentary() const noexcept {
-  double lufs = kMinusInf;
-  if (frames_since_reset_ >= 4LL * hop_frames_) ebur128_loudness_momentary(output_->st, &lufs);
-  return lufs;
+  return frames_since_reset_ >= 4LL * hop_frames_ ? output_.momentary() : kMinusInf;
 }
 
 double LoudnessNormaliser::output_short_term() const noexcept {
-  double lufs = kMinusInf;
-  if (frames_since_reset_ >= 30LL * hop_frames_) ebur128_loudness_shortterm(output_->st, &lufs);
-  return lufs;
+  return frames_since_reset_ >= 30LL * hop_frames_ ? output_.short_term() : kMinusInf;
 }
 
 double LoudnessNormaliser::output_integrated() const noexcept {

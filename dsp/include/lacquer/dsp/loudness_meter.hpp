@@ -8,6 +8,7 @@
 // by re-creating its state).
 #pragma once
 
+#include <lacquer/dsp/ebur128_meter.hpp>
 #include <lacquer/dsp/stage.hpp>
 
 #include <array>
@@ -66,13 +67,11 @@ class LoudnessMeter final : public Stage {
   };
 
  private:
-  struct Ebur128;  // owns the libebur128 state
   void add_block(float* const* audio, int offset, int frames) noexcept;
   void on_hop() noexcept;
 
   ProcessSpec spec_{};
-  std::unique_ptr<Ebur128> state_;
-  std::vector<float> interleaved_;
+  Ebur128Meter ebur128_;
   LoudnessHistogram gating_blocks_;   // 400 ms blocks, every 100 ms
   LoudnessHistogram short_term_blocks_;  // 3 s blocks, every 100 ms
   int hop_frames_ = 4800;      // 100 ms

@@ -78,8 +78,6 @@ class LoudnessNormaliser final : public Stage {
   static constexpr int kSettleBlocks = 5;   // blocks a new item needs before the gain moves
 
  private:
-  struct Ebur128;  // a libebur128 state
-  void measure(Ebur128& meter, float* const* audio, int offset, int frames) noexcept;
   void on_hop() noexcept;
   void start_item() noexcept;
   void apply_gain(float* const* audio, int offset, int frames) noexcept;
@@ -95,10 +93,9 @@ class LoudnessNormaliser final : public Stage {
 
   ProcessSpec spec_{};
   Settings settings_{};                // read from the parameters once per block
-  std::unique_ptr<Ebur128> detector_;  // input, momentary blocks
-  std::unique_ptr<Ebur128> output_;    // output, momentary and short-term
+  Ebur128Meter detector_;              // input, momentary blocks
+  Ebur128Meter output_;                // output, momentary and short-term
   LoudnessHistogram output_blocks_;    // output gating blocks, for integrated
-  std::vector<float> interleaved_;
   LoudnessTracker tracker_;
   DelayLine delay_;
   TruePeakLimiter limiter_;  // the same DSP as masterlimiter, at its defaults
