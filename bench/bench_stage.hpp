@@ -56,6 +56,7 @@ inline void run_stage_bench(benchmark::State& state, const StageBench& setup) {
   }
   state.SetItemsProcessed(state.iterations() * setup.block);
   // Rate + invert gives seconds per item; items counted in nano-frames gives ns/frame.
+  // (Google Benchmark prints an inverted rate with a trailing "s": read it as ns.)
   state.counters["ns_per_frame"] = benchmark::Counter(
       double(state.iterations()) * setup.block * 1e-9,
       benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
