@@ -1,3 +1,4 @@
+#include <lacquer/dsp/compressor_params.hpp>
 #include <lacquer/dsp/multiband_compressor.hpp>
 
 #include <algorithm>
@@ -8,9 +9,8 @@ namespace lacquer::dsp {
 namespace {
 
 constexpr std::string_view kCrossoverChoices[] = {"iir", "linear"};
-constexpr std::string_view kDetectorChoices[] = {"peak", "rms"};
-constexpr std::string_view kModeChoices[] = {"stereo", "mid_side"};
-constexpr float kSmoothingMs = 20.0f;
+namespace cp = compressor_params;
+using cp::kSmoothingMs;
 constexpr double kSoloFadeMs = 10.0;
 
 constexpr Param kParams[] = {
@@ -29,9 +29,7 @@ constexpr Param kParams[] = {
      .unit = Unit::hz, .min = 20, .max = 20000, .def = 5000, .taper = Taper::log},
     {.symbol = "split4", .label = "Split 4", .doc = "Crossover frequency between bands 4 and 5.",
      .unit = Unit::hz, .min = 20, .max = 20000, .def = 12000, .taper = Taper::log},
-    {.symbol = "mode", .label = "Mode",
-     .doc = "Compress left/right, or mid and side (stereo input only).",
-     .unit = Unit::choice, .min = 0, .max = 1, .def = 0, .choices = kModeChoices},
+    cp::kMode,
     {.symbol = "lookahead", .label = "Lookahead",
      .doc = "Delay of every band behind its detector; adds the same latency.",
      .unit = Unit::ms, .min = 0, .max = MultibandCompressor::kMaxLookaheadMs, .def = 0},
@@ -39,43 +37,18 @@ constexpr Param kParams[] = {
 static_assert(std::size(kParams) == MultibandCompressor::kTopCount);
 
 constexpr Param kBandParams[] = {
-    {.symbol = "threshold", .label = "Threshold",
-     .doc = "Band detector level above which the band's gain is reduced.",
-     .unit = Unit::dbfs, .min = -60, .max = 0, .def = -18, .smoothing_ms = kSmoothingMs},
-    {.symbol = "ratio", .label = "Ratio",
-     .doc = "Input dB above the threshold per output dB; 100 means infinite (limiting).",
-     .unit = Unit::ratio, .min = 1, .max = 100, .def = 2, .taper = Taper::log, .smoothing_ms = kSmoothingMs},
-    {.symbol = "knee", .label = "Knee",
-     .doc = "Width of the soft knee centred on the threshold (quadratic, Giannoulis et al., JAES 2012); 0 is a hard knee.",
-     .unit = Unit::db, .min = 0, .max = 24, .def = 6, .smoothing_ms = kSmoothingMs},
-    {.symbol = "attack", .label = "Attack",
-     .doc = "Time for the gain reduction to cover 63 % of a step up in detector level.",
-     .unit = Unit::ms, .min = 0.05f, .max = 500, .def = 10, .taper = Taper::log},
-    {.symbol = "release", .label = "Release",
-     .doc = "Time for the gain reduction to cover 63 % of a step down in detector level (the peak "
-            "detector holds a peak for its window first).",
-     .unit = Unit::ms, .min = 1, .max = 5000, .def = 150, .taper = Taper::log},
-    {.symbol = "auto_release", .label = "Auto release",
-     .doc = "Program-dependent release: short peaks recover at the release time, sustained gain "
-            "reduction five times slower.",
-     .unit = Unit::toggle, .min = 0, .max = 1, .def = 0},
-    {.symbol = "makeup", .label = "Make-up gain", .doc = "Gain added to the band after compression.",
-     .unit = Unit::db, .min = -24, .max = 24, .def = 0, .smoothing_ms = kSmoothingMs},
-    {.symbol = "auto_makeup", .label = "Auto make-up",
-     .doc = "Adds the gain reduction the curve gives a 0 dBFS level, on top of the make-up gain.",
-     .unit = Unit::toggle, .min = 0, .max = 1, .def = 0},
-    {.symbol = "detector", .label = "Detector",
-     .doc = "Level the band reacts to: peak or RMS over the detector window.",
-     .unit = Unit::choice, .min = 0, .max = 1, .def = 0, .choices = kDetectorChoices},
-    {.symbol = "window", .label = "Detector window",
-     .doc = "Length of the peak or RMS window; below half a period of the lowest tone the gain follows its waveform.",
-     .unit = Unit::ms, .min = 0, .max = 100, .def = 10},
-    {.symbol = "link", .label = "Stereo link",
-     .doc = "How far each channel's detector follows the loudest channel: 0 independent, 100 fully linked.",
-     .unit = Unit::percent, .min = 0, .max = 100, .def = 100, .smoothing_ms = kSmoothingMs},
-    {.symbol = "mix", .label = "Mix",
-     .doc = "Share of compressed band in the output (parallel compression); 100 is fully compressed.",
-     .unit = Unit::percent, .min = 0, .max = 100, .def = 100, .smoothing_ms = kSmoothingMs},
+    cp::kThreshold,
+    cp::kRatio,
+    cp::kKnee,
+    cp::kAttack,
+    cp::kRelease,
+    cp::kAutoRelease,
+    cp::kMakeup,
+    cp::kAutoMakeup,
+    cp::kDetector,
+    cp::kWindow,
+    cp::kLink,
+    cp::kMix,
     {.symbol = "solo", .label = "Solo",
      .doc = "Hear only the soloed bands.",
      .unit = Unit::toggle, .min = 0, .max = 1, .def = 0, .smoothing_ms = float(kSoloFadeMs)},
