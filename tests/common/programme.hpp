@@ -169,64 +169,88 @@ inline void speech(double rate, std::size_t frames, std::mt19937& rng, std::vect
 
 }  // namespace programme_detail
 
-// `minutes` of programme at `rate`, stereo.
-inline Programme make_programme(double rate, double minutes, std::uint32_t seed = 9) {
-  using namespace programme_detail;
-  using Kind = ProgrammeSegment::Kind;
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<double> uniform(0.0, 1.0);
-  Programme p;
-  p.rate = rate;
-  p.audio.assign(2, {});
-  const auto total = static_cast<std::size_t>(minutes * 60.0 * rate);
+// The programme as an endless stream, one item (and the pause after it, if
+// any) at a time, so hours of it never have to be held in memory.
+class ProgrammeGenerator {
+ public:
+  ProgrammeGenerator(double rate, std::uint32_t seed) : rate_(rate), rng_(seed) {
+    // A -80 LUFS noise floor for the pauses. Set at -20 LUFS, then lowered by
+    // 60 dB: BS.1770's -70 LUFS absolute gate would hide it from the meter.
+    floor_left_ = white_noise(std::size_t(rate * 10), -20.0, seed + 1);
+    floor_right_ = white_noise(std::size_t(rate * 10), -20.0, seed + 2);
+    programme_detail::set_loudness(floor_left_, floor_right_, rate, -20.0);
+    for (auto& x : floor_left_) x *= 0.001f;
+    for (auto& x : floor_right_) x *= 0.001f;
+  }
 
-  // A -80 LUFS noise floor for the pauses. Set at -20 LUFS, then lowered by
-  // 60 dB: BS.1770's -70 LUFS absolute gate would hide it from the meter.
-  std::vector<float> floor_left = white_noise(std::size_t(rate * 10), -20.0, seed + 1);
-  std::vector<float> floor_right = white_noise(std::size_t(rate * 10), -20.0, seed + 2);
-  set_loudness(floor_left, floor_right, rate, -20.0);
-  for (auto& x : floor_left) x *= 0.001f;
-  for (auto& x : floor_right) x *= 0.001f;
-
-  int item = 0;
-  while (p.audio[0].size() < total) {
-    const std::size_t begin = p.audio[0].size();
+  // Appends the next item, and the pause after it if there is one, to the
+  // stereo `out` and their segments to `segments`: at most `max_frames`
+  // frames in all. Segment positions count from the start of the stream.
+  void next(std::size_t max_frames, Planar& out, std::vector<ProgrammeSegment>& segments) {
+    using namespace programme_detail;
+    using Kind = ProgrammeSegment::Kind;
+    out.resize(2);
     // Items of 15-60 s; the loudest and the quietest level come early so a
     // short programme has them too.
-    double lufs = -32.0 + 24.0 * uniform(rng);
-    if (item == 1) lufs = -8.0;
-    if (item == 3) lufs = -32.0;
-    const Kind kind = item % 3 == 0 ? Kind::music : item % 3 == 1 ? Kind::speech : Kind::tone;
+    double lufs = -32.0 + 24.0 * uniform_(rng_);
+    if (item_ == 1) lufs = -8.0;
+    if (item_ == 3) lufs = -32.0;
+    const Kind kind = item_ % 3 == 0 ? Kind::music : item_ % 3 == 1 ? Kind::speech : Kind::tone;
     const std::size_t frames =
-        std::min(total - begin, std::size_t((15.0 + 45.0 * uniform(rng)) * rate));
+        std::min(max_frames, std::size_t((15.0 + 45.0 * uniform_(rng_)) * rate_));
     std::vector<float> left(frames), right(frames);
     if (kind == Kind::music) {
-      music(rate, frames, rng, left, right);
+      music(rate_, frames, rng_, left, right);
     } else if (kind == Kind::speech) {
-      speech(rate, frames, rng, left);
+      speech(rate_, frames, rng_, left);
       right = left;
     } else {
       const double freqs[] = {100.0, 440.0, 1000.0, 3150.0};
-      left = sine(rate, freqs[int(uniform(rng) * 4.0)], -20.0, frames);
+      left = sine(rate_, freqs[int(uniform_(rng_) * 4.0)], -20.0, frames);
       right = left;
     }
     band_limit(left);
     band_limit(right);
-    set_loudness(left, right, rate, lufs);
-    append(p.audio[0], left);
-    append(p.audio[1], right);
-    p.segments.push_back({kind, begin, begin + frames, lufs});
-    ++item;
+    set_loudness(left, right, rate_, lufs);
+    append(out[0], left);
+    append(out[1], right);
+    segments.push_back({kind, position_, position_ + frames, lufs});
+    position_ += frames;
+    ++item_;
 
     // Half the items are followed by a pause of 2-10 s.
-    if (uniform(rng) < 0.5 && p.audio[0].size() < total) {
-      const std::size_t pause_begin = p.audio[0].size();
-      const std::size_t pause = std::min(
-          {total - pause_begin, std::size_t((2.0 + 8.0 * uniform(rng)) * rate), floor_left.size()});
-      p.audio[0].insert(p.audio[0].end(), floor_left.begin(), floor_left.begin() + long(pause));
-      p.audio[1].insert(p.audio[1].end(), floor_right.begin(), floor_right.begin() + long(pause));
-      p.segments.push_back({Kind::pause, pause_begin, pause_begin + pause, -80.0});
+    if (uniform_(rng_) < 0.5 && frames < max_frames) {
+      const std::size_t pause = std::min({max_frames - frames,
+                                          std::size_t((2.0 + 8.0 * uniform_(rng_)) * rate_),
+                                          floor_left_.size()});
+      out[0].insert(out[0].end(), floor_left_.begin(), floor_left_.begin() + long(pause));
+      out[1].insert(out[1].end(), floor_right_.begin(), floor_right_.begin() + long(pause));
+      segments.push_back({Kind::pause, position_, position_ + pause, -80.0});
+      position_ += pause;
     }
+  }
+
+  // Frames generated so far.
+  std::size_t position() const noexcept { return position_; }
+
+ private:
+  double rate_;
+  std::mt19937 rng_;
+  std::uniform_real_distribution<double> uniform_{0.0, 1.0};
+  std::vector<float> floor_left_, floor_right_;
+  int item_ = 0;
+  std::size_t position_ = 0;
+};
+
+// `minutes` of programme at `rate`, stereo.
+inline Programme make_programme(double rate, double minutes, std::uint32_t seed = 9) {
+  Programme p;
+  p.rate = rate;
+  p.audio.assign(2, {});
+  const auto total = static_cast<std::size_t>(minutes * 60.0 * rate);
+  ProgrammeGenerator generator(rate, seed);
+  while (generator.position() < total) {
+    generator.next(total - generator.position(), p.audio, p.segments);
   }
   return p;
 }
