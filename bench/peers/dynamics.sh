@@ -8,43 +8,21 @@
 #
 # Every compressor works at the same point: threshold -24 dBFS, ratio 4:1,
 # attack 10 ms, release 150 ms; the multiband ones with 4 bands split at
-# 120 Hz, 1 kHz and 5 kHz. Prints one line per tool: wall seconds for the
-# whole file (best of three runs) and the ratio to our element of the same
-# kind (above 1: slower than ours). "decode only" is the pipeline with no
+# 120 Hz, 1 kHz and 5 kHz. Prints one line per tool: CPU and wall seconds for the
+# whole file (best of three runs) and the CPU ratio to our element of the
+# same kind (above 1: costlier than ours). "decode only" is the pipeline with no
 # processing element, the floor every line includes.
 set -eu
+. "$(dirname "$0")/lib/peers.sh"
+peers_init "${1:-build}"
 
-build=${1:-build}
-case $build in /*) ;; *) build=$(pwd)/$build ;; esac
-if [ ! -f "$build/elements/libgstlacquer.so" ]; then
-  echo "no $build/elements/libgstlacquer.so: build the GStreamer plugin first" >&2
-  exit 1
-fi
-export GST_PLUGIN_PATH="$build/elements${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT INT TERM
 input="$work/noise.wav"
+pink_noise_wav "$input" 60
 
-gst-launch-1.0 -q audiointerleave name=mix ! audioconvert ! \
-  audio/x-raw,format=F32LE,rate=48000,channels=2 ! wavenc ! filesink location="$input" \
-  audiotestsrc wave=pink-noise volume=0.3 num-buffers=2813 samplesperbuffer=1024 ! \
-    audio/x-raw,format=F32LE,rate=48000,channels=1 ! mix. \
-  audiotestsrc wave=pink-noise volume=0.3 num-buffers=2813 samplesperbuffer=1024 ! \
-    audio/x-raw,format=F32LE,rate=48000,channels=1 ! mix.
-
-run() {  # run <element description>: prints the best wall seconds of three runs
-  best=""
-  for _ in 1 2 3; do
-    start=$(date +%s.%N)
-    # shellcheck disable=SC2086
-    gst-launch-1.0 -q filesrc location="$input" ! wavparse ! audioconvert ! \
-      audio/x-raw,format=F32LE,layout=interleaved ! $1 ! audioconvert ! fakesink sync=false
-    end=$(date +%s.%N)
-    took=$(echo "$end - $start" | bc -l)
-    if [ -z "$best" ] || [ "$(echo "$took < $best" | bc -l)" = 1 ]; then best=$took; fi
-  done
-  echo "$best"
+run() {  # run <element description>: prints "cpu wall" seconds, the best of three runs
+  # shellcheck disable=SC2086
+  best_of_three gst-launch-1.0 -q filesrc location="$input" ! wavparse ! audioconvert ! \
+    audio/x-raw,format=F32LE,layout=interleaved ! $1 ! audioconvert ! fakesink sync=false
 }
 
 # -24 dBFS = 0.0631 linear (LSP thresholds and audiodynamic take linear levels).
@@ -69,10 +47,11 @@ t_mb_linear=$(run "$mbcomp crossover=linear")
 t_lsp_classic=$(run "$lsp_mb mode=0")
 t_lsp_modern=$(run "$lsp_mb mode=1")
 
-line() {  # line <name> <seconds> <ours seconds> <ours name>
-  printf '%-56s %7.2f s   x%.2f of %s\n' "$1" "$2" "$(echo "$2 / $3" | bc -l)" "$4"
+line() {  # line <name> <"cpu wall"> <ours "cpu wall"> <ours name>
+  printf '%-56s %6.2f s cpu %6.2f s wall   x%.2f of %s (cpu)\n' "$1" "${2% *}" "${2#* }" \
+    "$(ratio "${2% *}" "${3% *}")" "$4"
 }
-echo "60 s stereo 48 kHz float, wall time per run (gst-launch-1.0, one process each)"
+echo "60 s stereo 48 kHz float; user+system CPU and wall time, best of 3 (gst-launch-1.0)"
 line "decode only (identity)" "$floor" "$t_comp" "mastercomp"
 line "mastercomp" "$t_comp" "$t_comp" "mastercomp"
 line "LSP Compressor Stereo (LV2)" "$t_lsp_comp" "$t_comp" "mastercomp"

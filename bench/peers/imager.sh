@@ -11,39 +11,18 @@
 # does not. "decode only" is the pipeline without a processing element, the
 # floor every line includes.
 set -eu
+. "$(dirname "$0")/lib/peers.sh"
+peers_init "${1:-build}"
 
-build=${1:-build}
-case $build in /*) ;; *) build=$(pwd)/$build ;; esac
-if [ ! -f "$build/elements/libgstlacquer.so" ]; then
-  echo "no $build/elements/libgstlacquer.so: build the GStreamer plugin first" >&2
-  exit 1
-fi
-export GST_PLUGIN_PATH="$build/elements${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT INT TERM
+# Two independent pink-noise generators: a wide, uncorrelated programme that
+# keeps every band of every tool busy.
 input="$work/noise.wav"
-
-# Two independent pink-noise generators, interleaved: a wide, uncorrelated
-# programme that keeps every band of every tool busy.
-gst-launch-1.0 -q audiointerleave name=mix ! audioconvert ! \
-  audio/x-raw,format=F32LE,rate=48000,channels=2 ! wavenc ! filesink location="$input" \
-  audiotestsrc wave=pink-noise volume=0.3 num-buffers=2813 samplesperbuffer=1024 ! \
-    audio/x-raw,format=F32LE,rate=48000,channels=1 ! mix. \
-  audiotestsrc wave=pink-noise volume=0.3 num-buffers=2813 samplesperbuffer=1024 ! \
-    audio/x-raw,format=F32LE,rate=48000,channels=1 ! mix.
+pink_noise_wav "$input" 60
 
 run() {  # run <element description>: prints "cpu wall" seconds, the best of three runs
-  best=""
-  for _ in 1 2 3; do
-    # shellcheck disable=SC2086
-    /usr/bin/time -o "$work/time" -f "%U %S %e" gst-launch-1.0 -q filesrc location="$input" ! \
-      wavparse ! audioconvert ! audio/x-raw,format=F32LE,layout=interleaved ! $1 ! \
-      audioconvert ! fakesink sync=false
-    took=$(awk '{ printf "%.3f %.3f", $1 + $2, $3 }' "$work/time")
-    if [ -z "$best" ] || [ "$(echo "${took% *} < ${best% *}" | bc -l)" = 1 ]; then best=$took; fi
-  done
-  echo "$best"
+  # shellcheck disable=SC2086
+  best_of_three gst-launch-1.0 -q filesrc location="$input" ! wavparse ! audioconvert ! \
+    audio/x-raw,format=F32LE,layout=interleaved ! $1 ! audioconvert ! fakesink sync=false
 }
 
 ours="masterimager width=120 multiband=true band1::width=60 band2::width=110 band3::width=150 bass-mono=true bass-mono-freq=120 post-messages=false"
@@ -59,7 +38,7 @@ line() {  # line <name> <"cpu wall">
   cpu=${2% *}
   wall=${2#* }
   printf '%-52s %6.2f s cpu %6.2f s wall   x%.2f of ours (cpu)\n' "$1" "$cpu" "$wall" \
-    "$(echo "$cpu / ${t_ours% *}" | bc -l)"
+    "$(ratio "$cpu" "${t_ours% *}")"
 }
 echo "60 s stereo 48 kHz float; user+system CPU and wall time, best of 3 (gst-launch-1.0)"
 line "decode only (identity)" "$floor"

@@ -23,17 +23,8 @@
 # One line per tool: the worst true-peak and sample-peak overshoot of -1 dB.
 set -eu
 
-build=${1:-build}
-case $build in /*) ;; *) build=$(pwd)/$build ;; esac
-if [ ! -f "$build/elements/libgstlacquer.so" ]; then
-  echo "no $build/elements/libgstlacquer.so: build the GStreamer plugin first" >&2
-  exit 1
-fi
-src=$(cd "$(dirname "$0")/../.." && pwd)
-export GST_PLUGIN_PATH="$build/elements${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT INT TERM
+. "$(dirname "$0")/lib/peers.sh"
+peers_init "${1:-build}"
 
 # ------------------------------------------------------------------ the tool
 # tool gen <dir>: writes the torture set as float WAVs, prints "<file> <drive dB>"
@@ -128,27 +119,16 @@ int main(int argc, char** argv) {
   }
 }
 EOF
-g++ -std=c++20 -O2 -I"$src/tests/common" "$work/tool.cpp" -o "$work/tool"
+g++ -std=c++20 -O2 -I"$root/tests/common" "$work/tool.cpp" -o "$work/tool"
 
 db_to_lin() { echo "e(l(10) * $1 / 20)" | bc -l; }
 
 # ------------------------------------------------------------------ speed
 prog="$work/programme.wav"
-sox "$src/data/demo-mix.flac" "$src/data/demo-mix.flac" -e floating-point -b 32 "$prog"
+sox "$root/data/demo-mix.flac" "$root/data/demo-mix.flac" -e floating-point -b 32 "$prog"
 
 cpu_run() {  # cpu_run <shell command>: best "cpu wall" of three runs
-  best_cpu="" best_wall=""
-  for _ in 1 2 3; do
-    if ! /usr/bin/time -f "%U %S %e" -o "$work/time" sh -c "$1" > /dev/null 2> "$work/err"; then
-      echo "failed: $1" >&2
-      cat "$work/err" >&2
-      exit 1
-    fi
-    read -r user sys wall < "$work/time"
-    cpu=$(echo "$user + $sys" | bc -l)
-    if [ -z "$best_cpu" ] || [ "$(echo "$cpu < $best_cpu" | bc -l)" = 1 ]; then best_cpu=$cpu; best_wall=$wall; fi
-  done
-  echo "$best_cpu $best_wall"
+  best_of_three sh -c "$1"
 }
 
 gst() {  # gst <input> <output or ""> <element chain>: prints the gst-launch command

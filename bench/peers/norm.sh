@@ -17,20 +17,12 @@
 # (above 1: slower than ours), then the figures.
 set -eu
 
-build=${1:-build}
 minutes=${2:-20}
 target=${3:--23}
-case $build in /*) ;; *) build=$(pwd)/$build ;; esac
-if [ ! -f "$build/elements/libgstlacquer.so" ]; then
-  echo "no $build/elements/libgstlacquer.so: build the GStreamer plugin first" >&2
-  exit 1
-fi
-export GST_PLUGIN_PATH="$build/elements${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
+. "$(dirname "$0")/lib/peers.sh"
+peers_init "${1:-build}"
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT INT TERM
 helper="$work/norm_programme"
 c++ -std=c++20 -O2 -I"$root/tests/common" "$here/norm_programme.cpp" -lebur128 -o "$helper"
 input="$work/programme.wav"
