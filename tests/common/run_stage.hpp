@@ -44,4 +44,17 @@ inline int param_index(const dsp::Stage& stage, std::string_view symbol, int ban
   return index;
 }
 
+// The latency `symbol` reports at `rate` with one control set (a lookahead),
+// from the DSP itself: what both faces must report.
+inline int stage_latency(std::string_view symbol, double rate, std::string_view param, float value) {
+  const dsp::StageEntry* entry = dsp::find_stage(symbol);
+  if (entry == nullptr) throw std::runtime_error("no such stage");
+  auto stage = entry->create();
+  stage->set(param_index(*stage, param), value);
+  dsp::ProcessSpec spec;
+  spec.sample_rate = rate;
+  stage->prepare(spec);
+  return stage->latency();
+}
+
 }  // namespace lacquer::test

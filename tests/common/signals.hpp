@@ -51,4 +51,18 @@ inline double peak(const std::vector<float>& x) {
   return p;
 }
 
+// The largest |delayed[c][i + latency] - reference[c][i]| over every channel,
+// for reference frames `from` on: how far a latency-delayed output is from
+// another face's (or from its own input).
+inline double max_difference_delayed(const Planar& delayed, const Planar& reference,
+                                     std::size_t latency, std::size_t from = 0) {
+  double worst = 0.0;
+  for (std::size_t c = 0; c < std::min(delayed.size(), reference.size()); ++c) {
+    for (std::size_t i = from; i < reference[c].size() && i + latency < delayed[c].size(); ++i) {
+      worst = std::max(worst, std::fabs(double(delayed[c][i + latency]) - reference[c][i]));
+    }
+  }
+  return worst;
+}
+
 }  // namespace lacquer::test

@@ -10,20 +10,15 @@
 #include <string>
 
 #include "gst_run.hpp"
+#include "run_stage.hpp"
 #include "true_peak16.hpp"
 
 using namespace lacquer;
 
 namespace {
 
-// The stage's latency at `rate` with the lookahead in ms, from the DSP itself.
 int latency_frames(double rate, float lookahead_ms) {
-  auto stage = dsp::find_stage("limiter")->create();
-  stage->set(dsp::find_param(stage->info(), "lookahead"), lookahead_ms);
-  dsp::ProcessSpec spec;
-  spec.sample_rate = rate;
-  stage->prepare(spec);
-  return stage->latency();
+  return test::stage_latency("limiter", rate, "lookahead", lookahead_ms);
 }
 
 // Under the -1 dBTP ceiling with room to spare (true peak about -3.5 dBTP).

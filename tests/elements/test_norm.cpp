@@ -16,14 +16,8 @@ using Norm = dsp::LoudnessNormaliser;
 
 namespace {
 
-// The stage's latency at `rate` with `lookahead_s`, from the DSP itself.
 int latency_frames(double rate, float lookahead_s) {
-  auto stage = dsp::find_stage("norm")->create();
-  stage->set(Norm::kLookahead, lookahead_s);
-  dsp::ProcessSpec spec;
-  spec.sample_rate = rate;
-  stage->prepare(spec);
-  return stage->latency();
+  return test::stage_latency("norm", rate, "lookahead", lookahead_s);
 }
 
 // Six seconds of the test programme: a -23 LUFS music-like item, then a
@@ -72,14 +66,7 @@ BOOST_AUTO_TEST_CASE(output_is_the_dsp_aligned_full_length_and_latency_reported)
         BOOST_TEST(result.timestamps_contiguous);
         BOOST_TEST(result.latency ==
                    gst_util_uint64_scale_round(guint64(latency), GST_SECOND, 48000));
-        double worst = 0.0;
-        for (std::size_t c = 0; c < 2; ++c) {
-          for (std::size_t i = 0; i < result.output[c].size(); ++i) {
-            worst = std::max(worst, std::fabs(double(result.output[c][i]) -
-                                              dsp_out[c][i + std::size_t(latency)]));
-          }
-        }
-        BOOST_TEST(worst <= 1e-6);
+        BOOST_TEST(test::max_difference_delayed(dsp_out, result.output, std::size_t(latency)) <= 1e-6);
       }
     }
   }

@@ -10,6 +10,7 @@
 
 #include "../../lv2/common/ports.hpp"
 #include "gst_run.hpp"
+#include "run_stage.hpp"
 #include "lv2_run.hpp"
 #include "true_peak16.hpp"
 
@@ -20,12 +21,7 @@ namespace {
 const dsp::StageInfo& info() { return *dsp::find_stage("limiter")->info; }
 
 int latency_frames(double rate, float lookahead_ms) {
-  auto stage = dsp::find_stage("limiter")->create();
-  stage->set(dsp::find_param(stage->info(), "lookahead"), lookahead_ms);
-  dsp::ProcessSpec spec;
-  spec.sample_rate = rate;
-  stage->prepare(spec);
-  return stage->latency();
+  return test::stage_latency("limiter", rate, "lookahead", lookahead_ms);
 }
 
 }  // namespace
@@ -74,14 +70,7 @@ BOOST_AUTO_TEST_CASE(plugin_and_element_give_the_same_samples) {
   BOOST_TEST_REQUIRE(from_gst.error.empty(), from_gst.error);
   BOOST_TEST_REQUIRE(from_gst.output.size() == 2u);
   BOOST_TEST_REQUIRE(from_gst.output[0].size() == input[0].size());
-  double worst = 0.0;
-  for (std::size_t c = 0; c < 2; ++c) {
-    for (std::size_t i = 0; i + std::size_t(latency) < input[c].size(); ++i) {
-      worst = std::max(
-          worst, std::fabs(double(from_lv2[c][i + std::size_t(latency)]) - from_gst.output[c][i]));
-    }
-  }
-  BOOST_TEST(worst <= 1e-6);
+  BOOST_TEST(test::max_difference_delayed(from_lv2, from_gst.output, std::size_t(latency)) <= 1e-6);
   BOOST_TEST(test::sample_peak_db(from_gst.output) <= -3.0);  // the settings did reach both faces
   BOOST_TEST(test::sample_peak_db(from_lv2) <= -3.0);
 }
@@ -110,11 +99,7 @@ BOOST_AUTO_TEST_CASE(bypass_keeps_the_latency) {
   const test::Planar out = plugin.run(input, 256);
   const std::size_t latency = std::size_t(plugin.control("latency"));
   BOOST_TEST(latency == std::size_t(latency_frames(48000.0, 1.5f)));
-  double worst = 0.0;
-  for (std::size_t i = 960 + latency; i < input[0].size(); ++i) {
-    worst = std::max(worst, std::fabs(double(out[0][i]) - input[0][i - latency]));
-  }
-  BOOST_TEST(worst == 0.0);
+  BOOST_TEST(test::max_difference_delayed(out, input, latency, 960) == 0.0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
