@@ -13,7 +13,9 @@
  * latency - the sum its children report to the LATENCY query - never moves.
  * `preset` applies a genre preset from presets/presets.hpp: the stages it
  * names are switched in with its settings, the others are bypassed; the
- * limiter and the dither always run.
+ * limiter and the dither always run. The same genre presets load through
+ * GstPreset (gst_preset_load_preset(chain, "pop"), or a host's preset menu)
+ * from the generated GstMasterChain.prs.
  */
 #include "chain_element.hpp"
 
@@ -33,23 +35,29 @@ constexpr std::string_view kStages[] = {"eq", "comp", "mbcomp", "imager", "limit
 constexpr double kDefaultCeilingDbtp = -1.0;
 constexpr int kDefaultBits = 24;
 
-struct LacquerChain {
+struct GstMasterChain {
   GstBin parent;
   std::string* preset;  // owned; GObject instances are not C++ objects
   double ceiling_dbtp;
   int bits;
 };
 
-struct LacquerChainClass {
+struct GstMasterChainClass {
   GstBinClass parent_class;
 };
 
 enum { PROP_0, PROP_PRESET, PROP_CEILING, PROP_BITS };
 
 GType chain_get_type();
-#define LACQUER_CHAIN(obj) (G_TYPE_CHECK_INSTANCE_CAST((obj), chain_get_type(), LacquerChain))
+#define LACQUER_CHAIN(obj) (G_TYPE_CHECK_INSTANCE_CAST((obj), chain_get_type(), GstMasterChain))
 
-G_DEFINE_TYPE(LacquerChain, chain, GST_TYPE_BIN)
+// GstPreset with the default, file-based implementation: the generated
+// GstMasterChain.prs (presets/gst_presets.cpp) holds one section per genre
+// preset that sets `preset`, so gst_preset_load_preset(chain, "pop") and
+// preset=pop run the same code; a preset saved by a user keeps every child
+// property as well ("comp::threshold").
+G_DEFINE_TYPE_WITH_CODE(GstMasterChain, chain, GST_TYPE_BIN,
+                        G_IMPLEMENT_INTERFACE(GST_TYPE_PRESET, nullptr))
 
 // Stereo: the imager has no meaning for other layouts. Mono and surround
 // programmes go through the stage elements (or `lacquer master`, which leaves
@@ -63,11 +71,11 @@ GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
     GST_STATIC_CAPS("audio/x-raw, format=(string){ F32LE, F64LE, S16LE, S24LE, S32LE }, "
                     "layout=(string)interleaved, channels=(int)2"));
 
-GstElement* child(LacquerChain* self, std::string_view stage) {
+GstElement* child(GstMasterChain* self, std::string_view stage) {
   return gst_bin_get_by_name(GST_BIN(self), std::string(stage).c_str());
 }
 
-void set_child_arg(LacquerChain* self, std::string_view stage, const char* property,
+void set_child_arg(GstMasterChain* self, std::string_view stage, const char* property,
                    const char* value) {
   if (GstElement* element = child(self, stage)) {
     if (g_object_class_find_property(G_OBJECT_GET_CLASS(element), property) != nullptr) {
@@ -77,13 +85,50 @@ void set_child_arg(LacquerChain* self, std::string_view stage, const char* prope
   }
 }
 
-bool apply_preset(LacquerChain* self, const presets::Genre& genre) {
+// Sets every control of `object` (its controllable properties: the stage's
+// parameter table) and of its children (bands) back to its default.
+void reset_controls(GObject* object) {
+  guint count = 0;
+  GParamSpec** specs = g_object_class_list_properties(G_OBJECT_GET_CLASS(object), &count);
+  for (guint i = 0; i < count; ++i) {
+    const GParamSpec* spec = specs[i];
+    if ((spec->flags & GST_PARAM_CONTROLLABLE) == 0 ||
+        (spec->flags & G_PARAM_READWRITE) != G_PARAM_READWRITE ||
+        (spec->flags & G_PARAM_CONSTRUCT_ONLY) != 0) {
+      continue;
+    }
+    g_object_set_property(object, spec->name, g_param_spec_get_default_value(specs[i]));
+  }
+  g_free(specs);
+  if (!GST_IS_CHILD_PROXY(object)) return;
+  const guint children = gst_child_proxy_get_children_count(GST_CHILD_PROXY(object));
+  for (guint c = 0; c < children; ++c) {
+    GObject* band = gst_child_proxy_get_child_by_index(GST_CHILD_PROXY(object), c);
+    reset_controls(band);
+    g_object_unref(band);
+  }
+}
+
+// A genre preset is a whole state, not a change: every stage starts from its
+// defaults (so a preset leaves nothing of the one before), the stages the
+// genre names run with its settings, the others are bypassed. The chain's own
+// `ceiling` and `bits` stay as they were set.
+void apply_preset(GstMasterChain* self, const presets::Genre& genre) {
   for (std::string_view stage : kStages) {
+    GstElement* element = child(self, stage);
+    if (element == nullptr) continue;
+    reset_controls(G_OBJECT(element));
+    gst_object_unref(element);
     if (stage == "limiter" || stage == "dither") continue;
     bool named = false;
     for (const presets::Setting& s : genre.settings) named = named || s.stage == stage;
     set_child_arg(self, stage, "bypass", named ? "false" : "true");
   }
+  if (GstElement* limiter = child(self, "limiter")) {
+    g_object_set(limiter, "ceiling", self->ceiling_dbtp, nullptr);
+    gst_object_unref(limiter);
+  }
+  set_child_arg(self, "dither", "bits", std::to_string(self->bits).c_str());
   for (const presets::Setting& s : genre.settings) {
     const std::string path = std::string(s.stage) + "::" + std::string(s.property);
     GObject* target = nullptr;
@@ -96,11 +141,10 @@ bool apply_preset(LacquerChain* self, const presets::Genre& genre) {
     gst_util_set_object_arg(target, spec->name, std::string(s.value).c_str());
     g_object_unref(target);
   }
-  return true;
 }
 
 void chain_set_property(GObject* object, guint id, const GValue* value, GParamSpec* pspec) {
-  LacquerChain* self = LACQUER_CHAIN(object);
+  GstMasterChain* self = LACQUER_CHAIN(object);
   switch (id) {
     case PROP_PRESET: {
       const char* name = g_value_get_string(value);
@@ -133,7 +177,7 @@ void chain_set_property(GObject* object, guint id, const GValue* value, GParamSp
 }
 
 void chain_get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
-  LacquerChain* self = LACQUER_CHAIN(object);
+  GstMasterChain* self = LACQUER_CHAIN(object);
   switch (id) {
     case PROP_PRESET: g_value_set_string(value, self->preset->c_str()); break;
     case PROP_CEILING: g_value_set_double(value, self->ceiling_dbtp); break;
@@ -168,7 +212,7 @@ void pass_latency_through(GstPad* pad, GstPad* next) {
                                   [](gpointer data) { delete static_cast<LatencyPassage*>(data); });
 }
 
-void chain_init(LacquerChain* self) {
+void chain_init(GstMasterChain* self) {
   self->preset = new std::string(presets::kDefaultGenre);
   self->ceiling_dbtp = kDefaultCeilingDbtp;
   self->bits = kDefaultBits;
@@ -202,12 +246,10 @@ void chain_init(LacquerChain* self) {
   gst_element_add_pad(GST_ELEMENT(self), ghost_src);
   gst_object_unref(sink);
   gst_object_unref(src);
-  set_child_arg(self, "limiter", "ceiling", "-1");
-  set_child_arg(self, "dither", "bits", std::to_string(kDefaultBits).c_str());
   apply_preset(self, *presets::find_genre(presets::kDefaultGenre));
 }
 
-void chain_class_init(LacquerChainClass* klass) {
+void chain_class_init(GstMasterChainClass* klass) {
   GObjectClass* object_class = G_OBJECT_CLASS(klass);
   GstElementClass* element_class = GST_ELEMENT_CLASS(klass);
   object_class->set_property = chain_set_property;

@@ -1,11 +1,14 @@
-// Writes the GstPreset files of the stage elements from presets.hpp, so that
+// Writes the GstPreset files of the elements from presets.hpp, so that
 // gst_preset_load_preset(mastercomp, "pop") gives the stage the settings
 // `lacquer master --preset pop` and `masterchain preset=pop` give it.
 //
-//   lacquer-gst-presets OUT/GstMasterComp.prs [OUT/GstMasterLimiter.prs ...]
+//   lacquer-gst-presets OUT/GstMasterComp.prs [OUT/GstMasterChain.prs ...]
 //
 // Each file name names the element type (GstMaster<Stage>); the file gets one
-// section per genre preset that sets that stage.
+// section per genre preset that sets that stage. masterchain's file
+// (GstMasterChain.prs) has a section for every genre preset that sets its
+// `preset` property: the chain applies the genre itself, stages switched in
+// and out included, exactly as for preset=<genre>.
 #include "presets/presets.hpp"
 
 #include <cctype>
@@ -30,6 +33,10 @@ int main(int argc, char** argv) {
     std::ofstream out(path);
     out << "[_presets_]\nversion=0.1.0\nelement-name=" << type_name << "\n";
     for (const Genre& genre : kGenres) {
+      if (stage == "chain") {
+        out << "\n[" << genre.name << "]\npreset=" << genre.name << "\n";
+        continue;
+      }
       bool section = false;
       for (const Setting& setting : genre.settings) {
         if (setting.stage != stage) continue;

@@ -4,6 +4,9 @@
 #include "gst_run.hpp"
 #include "true_peak16.hpp"
 
+#include "../../presets/presets.hpp"
+
+#include <map>
 #include <string>
 
 using namespace lacquer;
@@ -30,6 +33,46 @@ bool child_bypassed(GstElement* chain, const char* stage) {
   g_object_get(child, "bypass", &bypass, nullptr);
   g_object_unref(child);
   return bypass != FALSE;
+}
+
+// Every property an element (and, through GstChildProxy, each of its children
+// and theirs) can be set and read back, serialised as gst-launch-1.0 writes it,
+// keyed by its path ("comp::threshold", "mbcomp::band2::ratio").
+void collect_settings(GObject* object, const std::string& path,
+                      std::map<std::string, std::string>& settings) {
+  guint count = 0;
+  GParamSpec** specs = g_object_class_list_properties(G_OBJECT_GET_CLASS(object), &count);
+  for (guint i = 0; i < count; ++i) {
+    const GParamSpec* spec = specs[i];
+    if ((spec->flags & G_PARAM_READWRITE) != G_PARAM_READWRITE ||
+        (spec->flags & G_PARAM_CONSTRUCT_ONLY) != 0 ||
+        g_type_is_a(spec->value_type, G_TYPE_OBJECT)) {
+      continue;
+    }
+    GValue value = G_VALUE_INIT;
+    g_value_init(&value, spec->value_type);
+    g_object_get_property(object, spec->name, &value);
+    gchar* text = gst_value_serialize(&value);
+    settings[path + spec->name] = text != nullptr ? text : "?";
+    g_free(text);
+    g_value_unset(&value);
+  }
+  g_free(specs);
+  if (!GST_IS_CHILD_PROXY(object)) return;
+  const guint children = gst_child_proxy_get_children_count(GST_CHILD_PROXY(object));
+  for (guint c = 0; c < children; ++c) {
+    GObject* child = gst_child_proxy_get_child_by_index(GST_CHILD_PROXY(object), c);
+    gchar* name = GST_IS_OBJECT(child) ? gst_object_get_name(GST_OBJECT(child)) : nullptr;
+    collect_settings(child, path + (name != nullptr ? name : "?") + "::", settings);
+    g_free(name);
+    g_object_unref(child);
+  }
+}
+
+std::map<std::string, std::string> settings_of(GstElement* element) {
+  std::map<std::string, std::string> settings;
+  collect_settings(G_OBJECT(element), "", settings);
+  return settings;
 }
 
 }  // namespace
@@ -121,6 +164,44 @@ BOOST_AUTO_TEST_CASE(generated_gst_presets_load_the_genre_settings_into_the_stag
   g_value_unset(&band4);
   gst_object_unref(comp);
   gst_object_unref(mbcomp);
+}
+
+// masterchain's generated GstPreset file offers every genre preset, and
+// loading one leaves the chain exactly as setting `preset` does: the same
+// stages bypassed, every child property (bands included) the same. Genres
+// are loaded one after another on one element, so a preset must also undo
+// what the previous one switched in.
+BOOST_AUTO_TEST_CASE(gst_preset_load_preset_selects_each_genre_preset_as_the_preset_property_does) {
+  setenv("GST_PRESET_PATH", LACQUER_BUILD_ROOT "/presets", 1);
+  test::init_gstreamer();
+  GstElement* loaded = gst_element_factory_make("masterchain", nullptr);
+  BOOST_TEST_REQUIRE(loaded != nullptr);
+  BOOST_TEST_REQUIRE(GST_IS_PRESET(loaded));
+  gchar** names = gst_preset_get_preset_names(GST_PRESET(loaded));
+  BOOST_TEST_REQUIRE(names != nullptr);
+  BOOST_TEST(g_strv_length(names) == std::size(presets::kGenres));
+  for (const presets::Genre& genre : presets::kGenres) {
+    const std::string name(genre.name);
+    BOOST_TEST_CONTEXT("preset " << name) {
+      BOOST_TEST(g_strv_contains(names, name.c_str()));
+      GstElement* set = gst_element_factory_make("masterchain", nullptr);
+      g_object_set(set, "preset", name.c_str(), nullptr);
+      BOOST_TEST_REQUIRE(gst_preset_load_preset(GST_PRESET(loaded), name.c_str()));
+      const auto from_file = settings_of(loaded);
+      const auto from_property = settings_of(set);
+      BOOST_TEST(from_file.at("preset") == name);
+      BOOST_TEST(from_file.size() > 100u);  // the children's properties are in there
+      for (const auto& [path, value] : from_property) {
+        if (path == "name") continue;  // the two elements' own names differ
+        BOOST_TEST_INFO(path);
+        BOOST_TEST(from_file.at(path) == value);
+      }
+      gst_object_unref(set);
+    }
+  }
+  g_strfreev(names);
+  BOOST_TEST(!gst_preset_load_preset(GST_PRESET(loaded), "polka"));
+  gst_object_unref(loaded);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
