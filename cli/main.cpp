@@ -6,6 +6,7 @@
 //   lacquer presets
 //
 // Everything audio goes through GStreamer pipelines of the lacquer elements.
+#include "arguments.hpp"
 #include "measure.hpp"
 #include "render.hpp"
 #include "report.hpp"
@@ -29,8 +30,6 @@ namespace {
 using namespace lacquer;
 using namespace lacquer::cli;
 
-constexpr int kExitBadUsage = 2;
-constexpr int kExitFailed = 1;
 constexpr int kExitInterrupted = 130;
 // ±0.1 LU is the promise; aim inside it so a re-measurement elsewhere agrees.
 constexpr double kToleranceLu = 0.1;
@@ -80,13 +79,6 @@ std::string json_string(std::string_view text) {
     out += c;
   }
   return out + "\"";
-}
-
-std::optional<double> parse_number(const std::string& text) {
-  char* end = nullptr;
-  const double value = std::strtod(text.c_str(), &end);
-  if (end == text.c_str() || *end != '\0' || !std::isfinite(value)) return std::nullopt;
-  return value;
 }
 
 // A readable regular file, or one line saying why not.
@@ -144,21 +136,9 @@ int command_presets() {
   return 0;
 }
 
-int command_analyze(const std::vector<std::string>& args) {
-  std::string input;
-  bool json = false;
-  for (const std::string& arg : args) {
-    if (arg == "--json") {
-      json = true;
-    } else if (!arg.empty() && arg[0] == '-') {
-      return fail("analyze: unknown option " + arg, kExitBadUsage);
-    } else if (input.empty()) {
-      input = arg;
-    } else {
-      return fail("analyze: one input file only", kExitBadUsage);
-    }
-  }
-  if (input.empty()) return usage(stderr), kExitBadUsage;
+int command_analyze(const AnalyzeCommand& command) {
+  const std::string& input = command.input;
+  const bool json = command.json;
   if (auto problem = input_problem(input)) return fail(*problem);
   const MeasureOutcome outcome = measure_file(input, json ? "" : "analyze");
   if (outcome.interrupted) return fail("interrupted", kExitInterrupted);
@@ -201,107 +181,18 @@ struct RenderRecord {
   double verify_seconds;
 };
 
-int command_master(const std::vector<std::string>& args) {
-  std::vector<std::string> files;
-  std::string target_name = "spotify";
-  std::string preset_name(presets::kDefaultGenre);
-  std::optional<double> ceiling;
-  std::string bits_text;
-  int rate = 0;
-  bool json = false;
-  bool quiet = false;
-  std::string report_path;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    auto value = [&](std::string& into) {
-      if (i + 1 >= args.size()) return false;
-      into = args[++i];
-      return true;
-    };
-    std::string text;
-    if (arg == "--json") {
-      json = true;
-    } else if (arg == "--quiet" || arg == "-q") {
-      quiet = true;
-    } else if (arg == "--target") {
-      if (!value(target_name)) return fail("--target needs a value", kExitBadUsage);
-    } else if (arg == "--preset") {
-      if (!value(preset_name)) return fail("--preset needs a value", kExitBadUsage);
-    } else if (arg == "--report") {
-      if (!value(report_path)) return fail("--report needs a file name", kExitBadUsage);
-    } else if (arg == "--bits") {
-      if (!value(bits_text)) return fail("--bits needs a value", kExitBadUsage);
-    } else if (arg == "--ceiling") {
-      if (!value(text)) return fail("--ceiling needs a value", kExitBadUsage);
-      ceiling = parse_number(text);
-      if (!ceiling || *ceiling > 0.0 || *ceiling < -20.0) {
-        return fail("--ceiling: " + text + " is not a level from -20 to 0 dBTP", kExitBadUsage);
-      }
-    } else if (arg == "--rate") {
-      if (!value(text)) return fail("--rate needs a value", kExitBadUsage);
-      const auto hz = parse_number(text);
-      if (!hz || *hz < 22050 || *hz > 192000 || std::floor(*hz) != *hz) {
-        return fail("--rate: " + text + " is not a sample rate from 22050 to 192000 Hz",
-                    kExitBadUsage);
-      }
-      rate = int(*hz);
-    } else if (!arg.empty() && arg[0] == '-' && arg != "-") {
-      return fail("master: unknown option " + arg, kExitBadUsage);
-    } else {
-      files.push_back(arg);
-    }
-  }
-  if (files.size() != 2) return usage(stderr), kExitBadUsage;
-  const std::string& input = files[0];
-  const std::string& output = files[1];
-
-  // Everything that can be checked without reading audio is checked first.
-  double target_lufs = 0.0;
-  double ceiling_dbtp = -1.0;
-  if (const presets::Target* target = presets::find_target(target_name)) {
-    target_lufs = target->lufs;
-    ceiling_dbtp = target->ceiling_dbtp;
-  } else if (auto lufs = parse_number(target_name); lufs && *lufs >= -40.0 && *lufs <= -5.0) {
-    target_lufs = *lufs;
-  } else {
-    return fail("unknown target '" + target_name + "' (see lacquer presets)", kExitBadUsage);
-  }
-  if (ceiling) ceiling_dbtp = *ceiling;
-  const presets::Genre* genre = presets::find_genre(preset_name);
-  if (genre == nullptr) {
-    return fail("unknown preset '" + preset_name + "' (see lacquer presets)", kExitBadUsage);
-  }
-  const OutputFormat* format = output_format_for(output);
-  if (format == nullptr) {
-    return fail(output + ": unknown output format (use .wav, .flac, .mp3, .ogg, .opus, .m4a or .aac)",
-                kExitBadUsage);
-  }
-  if (GstElementFactory* f = gst_element_factory_find(std::string(format->factory).c_str())) {
-    gst_object_unref(f);
-  } else {
-    return fail("no " + std::string(format->factory) + " encoder for " +
-                std::string(format->extension) + " (install " + std::string(format->package) + ")");
-  }
-  SampleFormat sample_format = SampleFormat::s24;
-  if (bits_text == "16") {
-    sample_format = SampleFormat::s16;
-  } else if (bits_text == "24" || bits_text.empty()) {
-    sample_format = SampleFormat::s24;
-  } else if (bits_text == "32f") {
-    if (format->integer_only && !format->lossy) {
-      return fail("--bits 32f: " + std::string(format->extension) + " holds integers only",
-                  kExitBadUsage);
-    }
-    sample_format = SampleFormat::f32;
-  } else {
-    return fail("--bits: " + bits_text + " is not 16, 24 or 32f", kExitBadUsage);
-  }
-  if (!report_path.empty()) {
-    if (report_path.size() < 4 || report_path.substr(report_path.size() - 4) != ".png") {
-      return fail("--report: " + report_path + " must end in .png", kExitBadUsage);
-    }
-    if (!reports_available()) return fail("this lacquer was built without cairo: no --report");
-  }
+int command_master(const MasterCommand& command) {
+  const std::string& input = command.input;
+  const std::string& output = command.output;
+  const std::string& target_name = command.target_name;
+  const double target_lufs = command.target_lufs;
+  const double ceiling_dbtp = command.ceiling_dbtp;
+  const presets::Genre* genre = command.genre;
+  const OutputFormat* format = command.format;
+  const int rate = command.rate;
+  const bool json = command.json;
+  const bool quiet = command.quiet;
+  const std::string& report_path = command.report_path;
   if (auto problem = input_problem(input)) return fail(*problem);
   namespace fs = std::filesystem;
   const fs::path out_path(output);
@@ -330,7 +221,7 @@ int command_master(const std::vector<std::string>& args) {
   settings.input = input;
   settings.output = temp.string();
   settings.format = format;
-  settings.sample_format = sample_format;
+  settings.sample_format = command.sample_format;
   settings.rate = rate;
   settings.channels = in.channels;
   settings.genre = genre;
@@ -494,13 +385,20 @@ int main(int argc, char** argv) {
   std::string error;
   if (!init_gstreamer(&argc, &argv, error)) return fail(error);
   install_interrupt_handlers();
-  if (argc < 2) return usage(stderr), kExitBadUsage;
-  const std::string command = argv[1];
-  const std::vector<std::string> args(argv + 2, argv + argc);
-  if (command == "master") return command_master(args);
-  if (command == "analyze" || command == "analyse") return command_analyze(args);
-  if (command == "presets") return command_presets();
-  if (command == "--help" || command == "-h" || command == "help") return usage(stdout), 0;
-  usage(stderr);
-  return kExitBadUsage;
+  Installation installation;
+  installation.has_element = [](std::string_view factory) {
+    GstElementFactory* f = gst_element_factory_find(std::string(factory).c_str());
+    if (f != nullptr) gst_object_unref(f);
+    return f != nullptr;
+  };
+  installation.reports_available = reports_available();
+  const Command command =
+      parse_command_line(std::vector<std::string>(argv + 1, argv + argc), installation);
+  if (const auto* master = std::get_if<MasterCommand>(&command)) return command_master(*master);
+  if (const auto* analyze = std::get_if<AnalyzeCommand>(&command)) return command_analyze(*analyze);
+  if (std::holds_alternative<PresetsCommand>(command)) return command_presets();
+  if (std::holds_alternative<HelpCommand>(command)) return usage(stdout), 0;
+  const auto& bad = std::get<CommandLineError>(command);
+  if (bad.message.empty()) return usage(stderr), bad.exit_code;
+  return fail(bad.message, bad.exit_code);
 }

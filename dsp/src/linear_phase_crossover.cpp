@@ -2,6 +2,7 @@
 #include <lacquer/dsp/linear_phase_crossover.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <numbers>
 
@@ -15,7 +16,10 @@ void LinearPhaseCrossover::prepare(int channels, double sample_rate) {
   channels_ = std::max(channels, 0);
   // About 85 ms of FIR at every rate: at 48 kHz, 4095 taps in 16 partitions
   // of 256 frames, which resolves a 20 Hz split to within a few dB.
-  const int scale = std::clamp(static_cast<int>(std::lround(sample_rate / 48000.0)), 1, 4);
+  // The FFT sizes must be powers of two: a ratio of 3 (120 to 168 kHz) is
+  // taken down to 2.
+  const int scale = static_cast<int>(std::bit_floor(static_cast<unsigned>(
+      std::clamp(static_cast<int>(std::lround(sample_rate / 48000.0)), 1, 4))));
   partition_ = 256 * scale;
   delay_ = 2048 * scale - 1;
   partitions_ = (taps() + partition_ - 1) / partition_;

@@ -52,17 +52,25 @@ void StageRunner::process_block(float* const* audio, int frames) noexcept {
 }
 
 // Non-finite samples never reach a stage: a NaN in a recursive filter would
-// poison it for good. They are replaced by silence and counted.
+// poison it for good. They are replaced by silence and counted. Finite ones
+// beyond kMaxSample are clipped to it, or a stage's arithmetic could overflow
+// to infinity and poison it just the same.
 void StageRunner::sanitize(float* const* audio, int frames) noexcept {
   for (int c = 0; c < spec_.channels; ++c) {
     float* x = audio[c];
     float probe = 0.0f;  // x * 0 is NaN exactly when x is NaN or infinite
-    for (int i = 0; i < frames; ++i) probe += x[i] * 0.0f;
-    if (probe == 0.0f) continue;
+    float peak = 0.0f;
+    for (int i = 0; i < frames; ++i) {
+      probe += x[i] * 0.0f;
+      peak = std::max(peak, std::fabs(x[i]));
+    }
+    if (probe == 0.0f && peak <= kMaxSample) continue;
     for (int i = 0; i < frames; ++i) {
       if (!std::isfinite(x[i])) {
         x[i] = 0.0f;
         ++nonfinite_count_;
+      } else {
+        x[i] = std::clamp(x[i], -kMaxSample, kMaxSample);
       }
     }
   }

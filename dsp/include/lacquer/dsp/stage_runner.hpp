@@ -1,7 +1,7 @@
 // What both faces put around a stage: splits long blocks, keeps non-finite
-// input out of the stage, flushes denormals, and bypasses with a crossfade to
-// the input delayed by the stage's latency (so bypass never moves the audio in
-// time).
+// and absurdly large input out of the stage, flushes denormals, and bypasses
+// with a crossfade to the input delayed by the stage's latency (so bypass
+// never moves the audio in time).
 #pragma once
 
 #include <lacquer/dsp/stage.hpp>
@@ -34,6 +34,10 @@ class StageRunner {
   long long nonfinite_count() const noexcept { return nonfinite_count_; }
 
   static constexpr double kBypassFadeMs = 10.0;
+  // Finite samples beyond this (+180 dBFS) are clipped to it before a stage
+  // sees them: no real signal comes near, and below it squares, window sums
+  // and the largest gains of any stage stay finite in float.
+  static constexpr float kMaxSample = 1e9f;
 
  private:
   void process_block(float* const* audio, int frames) noexcept;

@@ -1,0 +1,20 @@
+#!/bin/sh
+# Runs one fuzz target: first every input of its committed corpus (a
+# regression run), then new inputs for LACQUER_FUZZ_SECONDS (default 10)
+# starting from that corpus. New interesting inputs go to a scratch corpus
+# next to the executable, never into the source tree.
+#   run_target.sh TARGET CORPUS_DIR [extra libFuzzer flags]
+set -eu
+target=$1
+corpus=$2
+shift 2
+seconds=${LACQUER_FUZZ_SECONDS:-10}
+scratch="$target.corpus"
+artifacts="$target.artifacts"
+mkdir -p "$scratch" "$artifacts"
+dict=""
+[ -f "$corpus.dict" ] && dict="-dict=$corpus.dict"
+"$target" -runs=0 $dict "$@" "$corpus"
+[ "$seconds" -gt 0 ] || exit 0
+exec "$target" -max_total_time="$seconds" -print_final_stats=1 -artifact_prefix="$artifacts/" \
+  $dict "$@" "$scratch" "$corpus"
