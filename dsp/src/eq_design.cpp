@@ -8,6 +8,8 @@ namespace {
 
 constexpr double kPi = std::numbers::pi;
 constexpr double kNepersPerDb = std::numbers::ln10 / 10.0;  // |ln(power ratio)| per dB
+// A refined single section further than this from the prototype becomes a pair.
+constexpr double kPairThresholdDb = 0.05;
 
 // The section as four (first order: two) positive numbers, see the header.
 // Second order: H(s) = (g1 s^2 + b s + g0 v) / (s^2 + a s + v).
@@ -178,34 +180,43 @@ Blt design_section_matched(const AnalogSection& s, EqBandType type, double q) no
 }
 
 // The audio band the refinement holds to the prototype: 20 Hz to 20 kHz (or
-// 0.95 Nyquist), plus a few points above it at a quarter weight so the section
-// stays tame up to Nyquist.
+// 0.95 Nyquist), denser around w0 (over +-2 / Q octaves, so narrow bells are
+// seen), plus a few points below 20 Hz and above 20 kHz at a quarter weight
+// so the sections stay tame down to DC and up to Nyquist.
 struct CheckGrid {
-  static constexpr int kInBand = 56;
-  static constexpr int kNearW0 = 24;  // narrow bells need a fine grid around w0
+  static constexpr int kInBand = 64;
+  static constexpr int kNearW0 = 32;
+  static constexpr int kBelow = 3;
   static constexpr int kAbove = 4;
-  double u[kInBand + kNearW0 + kAbove];
-  double target_log[kInBand + kNearW0 + kAbove];
-  double weight[kInBand + kNearW0 + kAbove];
-  double base_log[kInBand + kNearW0 + kAbove] = {};  // sections already in place
-  bool stop_band[kInBand + kNearW0 + kAbove];
+  static constexpr int kPoints = kInBand + kNearW0 + kBelow + kAbove;
+  double u[kPoints];
+  double target_log[kPoints];
+  double weight[kPoints];
+  double base_log[kPoints] = {};  // sections already in place
+  bool stop_band[kPoints];
   int count = 0;
   static constexpr double kStopBand = 1e-4;
 
-  CheckGrid(const AnalogSection& s, double rate) noexcept {
+  CheckGrid(const AnalogSection& s, double q, double rate) noexcept {
     const double w_lo = 2.0 * kPi * 20.0 / rate;
     const double w_top = std::min(2.0 * kPi * 20000.0 / rate, 0.95 * kPi);
+    // Even steps in ln tan(w/2), the axis on which a section's shape does not
+    // depend on where it sits: near Nyquist, where the prototype and the
+    // sections part, the points close in.
+    const double t_lo = std::tan(0.5 * w_lo), t_top = std::tan(0.5 * w_top);
     for (int k = 0; k < kInBand; ++k) {
-      const double w = w_lo * std::pow(w_top / w_lo, double(k) / (kInBand - 1));
-      add(s, w, 1.0);
+      const double t = t_lo * std::pow(t_top / t_lo, double(k) / (kInBand - 1));
+      add(s, 2.0 * std::atan(t), 1.0);
     }
-    const double near_lo = std::max(w_lo, 0.25 * s.w0);
-    const double near_hi = std::min(w_top, 4.0 * s.w0);
+    const double span = std::exp2(std::clamp(2.0 / q, 0.5, 2.0));
+    const double near_lo = std::max(w_lo, s.w0 / span);
+    const double near_hi = std::min(w_top, s.w0 * span);
     if (near_hi > near_lo) {
       for (int k = 0; k < kNearW0; ++k) {
         add(s, near_lo * std::pow(near_hi / near_lo, (k + 0.5) / kNearW0), 1.0);
       }
     }
+    for (const double below : {0.1, 0.25, 0.5}) add(s, below * w_lo, 0.25);
     if (w_top < 0.9 * kPi) {
       for (int k = 1; k <= kAbove; ++k) add(s, w_top + (0.95 * kPi - w_top) * k / kAbove, 0.25);
     }
@@ -244,7 +255,7 @@ Blt minimise(const CheckGrid& grid, const Blt& start, double start_error) noexce
 // The closed form with other Nyquist gains, then Nelder-Mead.
 Blt refine_section(const AnalogSection& s, EqBandType type, double q, const Blt& matched,
                    double rate) noexcept {
-  const CheckGrid grid(s, rate);
+  const CheckGrid grid(s, q, rate);
   double start_error = grid.error(matched);
   if (start_error < 0.002 * kNepersPerDb) return matched;  // already exact for all purposes
   // First the closed form with other Nyquist gains: above 20 kHz the section
@@ -361,6 +372,194 @@ Blt minimise(const CheckGrid& grid, const Blt& start, double start_error) noexce
   return best < start_error ? unpack(origin) : start;
 }
 
+// A pair of second-order sections fitted together to the prototype (Gauss-
+// Newton with Levenberg-Marquardt damping on ln |H|^2, then Lawson's
+// reweighting towards the smallest largest error). For the bells and shelves
+// one section cannot follow: a skirt that still rises or falls at Nyquist
+// asks for a magnitude that one section's rational function of tan^2(w/2)
+// cannot bend into, while two can. The pair keeps the section form of the
+// header, so every step of the fit is stable and minimum phase.
+class SectionPairFit {
+ public:
+  static constexpr int kParams = 10;  // per section: ln v, ln a, ln b, ln G1, ln G0
+
+  SectionPairFit(const CheckGrid& grid) noexcept : grid_(grid) {
+    for (int k = 0; k < grid.count; ++k) lawson_[k] = grid.weight[k] * grid.weight[k];
+  }
+
+  // `first`: the single-section design; the second section starts as an
+  // identity centred on the top of the audio band, where the first fails.
+  void fit(const Blt& first, double w_top, Blt (&out)[2]) noexcept {
+    pack(first, x_);
+    Blt second;
+    second.v = tan2_half(w_top);
+    second.a = second.b = std::sqrt(second.v);  // identity: numerator equals denominator
+    pack(second, x_ + kParams / 2);
+    for (int round = 0; round < kLawsonRounds; ++round) {
+      least_squares(kIterationsPerRound);
+      if (!reweight()) break;
+    }
+    out[0] = unpack(x_);
+    out[1] = unpack(x_ + kParams / 2);
+  }
+
+ private:
+  static constexpr int kLawsonRounds = 12;
+  static constexpr double kGoodEnough = 0.01 * kNepersPerDb;
+  static constexpr int kIterationsPerRound = 8;
+  static constexpr int kPoints = CheckGrid::kPoints;
+
+  static void pack(const Blt& p, double* x) noexcept {
+    x[0] = std::log(p.v);
+    x[1] = std::log(p.a);
+    x[2] = std::log(std::max(p.b, 1e-9));
+    x[3] = std::log(std::max(p.g1, 1e-9));
+    x[4] = std::log(p.g0);
+  }
+  static Blt unpack(const double* x) noexcept {
+    return {std::exp(x[4]), std::exp(x[3]), std::exp(x[0]), std::exp(x[1]), std::exp(x[2]), false};
+  }
+
+  // Residuals ln |H|^2 - target at every grid point, and (if `jacobian`) their
+  // derivatives by the ten parameters. Returns the weighted sum of squares.
+  double evaluate(const double* x, double* residual, double (*jacobian)[kParams]) const noexcept {
+    double values[kParams];
+    for (int i = 0; i < kParams; ++i) values[i] = std::exp(x[i]);
+    double sum = 0.0;
+    for (int k = 0; k < grid_.count; ++k) {
+      const double u = grid_.u[k];
+      double r = -grid_.target_log[k];
+      for (int s = 0; s < 2; ++s) {
+        const double* p = values + s * (kParams / 2);
+        const double v = p[0], a = p[1], b = p[2], g1 = p[3], g0 = p[4];
+        const double e = g0 * v - g1 * u;
+        const double num = e * e + b * b * u;
+        const double den = (v - u) * (v - u) + a * a * u;
+        r += std::log(num / den);
+        if (jacobian != nullptr) {
+          double* j = jacobian[k] + s * (kParams / 2);
+          j[0] = v * (2.0 * g0 * e / num - 2.0 * (v - u) / den);
+          j[1] = -2.0 * a * a * u / den;
+          j[2] = 2.0 * b * b * u / num;
+          j[3] = -2.0 * g1 * u * e / num;
+          j[4] = 2.0 * g0 * v * e / num;
+        }
+      }
+      residual[k] = r;
+      sum += lawson_[k] * r * r;
+    }
+    return std::isfinite(sum) ? sum : INFINITY;
+  }
+
+  void least_squares(int iterations) noexcept {
+    double cost = evaluate(x_, residual_, jacobian_);
+    for (int it = 0; it < iterations; ++it) {
+      // Normal equations J^T W J dx = -J^T W r.
+      double jtj[kParams][kParams] = {}, jtr[kParams] = {};
+      for (int k = 0; k < grid_.count; ++k) {
+        for (int i = 0; i < kParams; ++i) {
+          const double wj = lawson_[k] * jacobian_[k][i];
+          jtr[i] += wj * residual_[k];
+          for (int j = 0; j <= i; ++j) jtj[i][j] += wj * jacobian_[k][j];
+        }
+      }
+      bool improved = false;
+      while (damping_ < 1e8) {
+        double m[kParams][kParams], step[kParams];
+        for (int i = 0; i < kParams; ++i) {
+          for (int j = 0; j <= i; ++j) m[i][j] = m[j][i] = jtj[i][j];
+          m[i][i] += damping_ * (jtj[i][i] + 1e-12);
+          step[i] = -jtr[i];
+        }
+        if (solve(m, step)) {
+          double trial[kParams];
+          for (int i = 0; i < kParams; ++i) trial[i] = x_[i] + step[i];
+          const double trial_cost = evaluate(trial, trial_residual_, nullptr);
+          if (trial_cost < cost) {
+            std::copy(trial, trial + kParams, x_);
+            damping_ = std::max(damping_ * 0.3, 1e-9);
+            improved = true;
+            break;
+          }
+        }
+        damping_ *= 4.0;
+      }
+      if (!improved) return;
+      cost = evaluate(x_, residual_, jacobian_);
+    }
+  }
+
+  // Lawson: weights grow where the error is largest. False once the largest
+  // error stops moving.
+  bool reweight() noexcept {
+    double total = 0.0, largest = 0.0;
+    for (int k = 0; k < grid_.count; ++k) {
+      const double e = std::fabs(residual_[k]) * grid_.weight[k];
+      lawson_[k] *= e + 1e-12;
+      total += lawson_[k];
+      largest = std::max(largest, e);
+    }
+    if (!(total > 0.0)) return false;
+    for (int k = 0; k < grid_.count; ++k) lawson_[k] /= total;
+    // Far inside the tolerance, or no longer moving: done.
+    const bool moving =
+        largest > kGoodEnough && std::fabs(largest - last_largest_) > 1e-3 * largest;
+    last_largest_ = largest;
+    damping_ = 1e-3;
+    return moving;
+  }
+
+  // Cholesky of a symmetric positive definite matrix, in place; `b` becomes the solution.
+  static bool solve(double (&m)[kParams][kParams], double (&b)[kParams]) noexcept {
+    for (int i = 0; i < kParams; ++i) {
+      for (int j = 0; j <= i; ++j) {
+        double sum = m[i][j];
+        for (int k = 0; k < j; ++k) sum -= m[i][k] * m[j][k];
+        if (i == j) {
+          if (!(sum > 0.0)) return false;
+          m[i][i] = std::sqrt(sum);
+        } else {
+          m[i][j] = sum / m[j][j];
+        }
+      }
+    }
+    for (int i = 0; i < kParams; ++i) {
+      for (int k = 0; k < i; ++k) b[i] -= m[i][k] * b[k];
+      b[i] /= m[i][i];
+    }
+    for (int i = kParams - 1; i >= 0; --i) {
+      for (int k = i + 1; k < kParams; ++k) b[i] -= m[k][i] * b[k];
+      b[i] /= m[i][i];
+    }
+    return true;
+  }
+
+  const CheckGrid& grid_;
+  double x_[kParams] = {};
+  double lawson_[kPoints] = {};
+  double residual_[kPoints] = {}, trial_residual_[kPoints] = {};
+  double jacobian_[kPoints][kParams] = {};
+  double damping_ = 1e-3;
+  double last_largest_ = INFINITY;
+};
+
+// One second-order section that misses the prototype by more than
+// kPairThresholdDb becomes a fitted pair, if the pair is closer.
+void fit_pair_if_better(const AnalogSection& s, double q, double rate, const Blt& single,
+                        EqSections& out) noexcept {
+  const CheckGrid grid(s, q, rate);
+  const double single_error = grid.error(single);
+  if (single_error <= kPairThresholdDb * kNepersPerDb) return;
+  Blt pair[2];
+  SectionPairFit(grid).fit(single, std::min(2.0 * kPi * 20000.0 / rate, 0.95 * kPi), pair);
+  CheckGrid with_first = grid;
+  with_first.set_base(pair[0]);
+  if (!pair[0].valid() || !(with_first.error(pair[1]) < single_error)) return;
+  out.count = 2;
+  out.sections[0] = pair[0].coefficients();
+  out.sections[1] = pair[1].coefficients();
+}
+
 double clamp_frequency(double freq_hz, double rate) noexcept {
   return std::clamp(freq_hz, 1.0, max_band_frequency(rate));
 }
@@ -475,12 +674,15 @@ EqSections design_refined(const EqBandShape& band, double rate) noexcept {
   const AnalogPrototype proto = analog_prototype(band, rate);
   EqSections out;
   out.count = proto.count;
+  Blt refined[kMaxEqSections];
   for (int i = 0; i < proto.count; ++i) {
     const auto idx = static_cast<std::size_t>(i);
     const Blt start = design_section_matched(proto.sections[idx], band.type, band.q);
-    const Blt refined = refine_section(proto.sections[idx], band.type, band.q, start, rate);
-    out.sections[idx] = refined.coefficients();
+    refined[i] = refine_section(proto.sections[idx], band.type, band.q, start, rate);
+    out.sections[idx] = refined[i].coefficients();
   }
+  if (proto.count == 1 && !refined[0].first_order)
+    fit_pair_if_better(proto.sections[0], band.q, rate, refined[0], out);
   return out;
 }
 

@@ -484,17 +484,40 @@ void Equalizer::apply_output_gain(float* const* audio, int frames) noexcept {
   }
 }
 
+// A design with fewer sections than the band runs ramps the extra ones to
+// identity (trim_sections drops them once there); one with more starts the
+// new ones as identity, from rest, and ramps them in.
 void Equalizer::set_coefficients(Band& b, const EqSections& design, int ramp_frames) noexcept {
-  b.sections = design.count;
+  const int count = ramp_frames > 0 ? std::max(b.sections, design.count) : design.count;
   for (auto& chain : b.filters) {
-    for (int s = 0; s < design.count; ++s) {
+    for (int s = 0; s < count; ++s) {
+      Biquad& f = chain[static_cast<std::size_t>(s)];
+      const BiquadCoefficients target = s < design.count
+                                            ? design.sections[static_cast<std::size_t>(s)]
+                                            : BiquadCoefficients::identity();
+      if (ramp_frames > 0 && s >= b.sections) {
+        f.set(BiquadCoefficients::identity());
+        f.reset();
+      }
       if (ramp_frames > 0)
-        chain[static_cast<std::size_t>(s)].ramp_to(design.sections[static_cast<std::size_t>(s)],
-                                                   ramp_frames);
+        f.ramp_to(target, ramp_frames);
       else
-        chain[static_cast<std::size_t>(s)].set(design.sections[static_cast<std::size_t>(s)]);
+        f.set(target);
     }
   }
+  b.sections = count;
+}
+
+// Trailing sections that have come to rest at identity leave the band.
+void Equalizer::trim_sections(Band& b) noexcept {
+  auto at_identity = [&](int s) {
+    for (const auto& chain : b.filters) {
+      const Biquad& f = chain[static_cast<std::size_t>(s)];
+      if (f.ramping() || !(f.coefficients() == BiquadCoefficients::identity())) return false;
+    }
+    return true;
+  };
+  while (b.sections > 0 && at_identity(b.sections - 1)) --b.sections;
 }
 
 void Equalizer::control_tick() noexcept {
@@ -546,31 +569,12 @@ void Equalizer::update_band(int band) noexcept {
     const bool done = !b.log_freq.moving() && !b.gain_db.moving() && !b.log_q.moving();
     const EqSections design =
         done ? design_refined(shape, spec_.sample_rate) : design_matched(shape, spec_.sample_rate);
-    // A band that becomes neutral keeps running its sections until they have
-    // ramped to identity; then it drops them.
-    if (design.count == 0) {
-      EqSections identity;
-      identity.count = b.sections;
-      set_coefficients(b, identity, kControlFrames);
-      b.sections = identity.count;
-    } else {
-      if (b.sections == 0) {
-        // From neutral: the sections start as identity and ramp in.
-        EqSections identity;
-        identity.count = design.count;
-        set_coefficients(b, identity, 0);
-      }
-      set_coefficients(b, design, kControlFrames);
-    }
+    // A band that becomes neutral (or needs fewer sections) keeps running its
+    // sections until they have ramped to identity; then it drops them.
+    set_coefficients(b, design, kControlFrames);
     b.refined = done;
-  } else if (b.sections > 0) {
-    // Drop sections that have finished ramping to identity.
-    const Biquad& f = b.filters[0][0];
-    if (!f.ramping() &&
-        is_neutral({b.type, std::exp(b.log_freq.value()), b.gain_db.value(), 1.0, b.slope}) &&
-        f.coefficients() == BiquadCoefficients::identity()) {
-      b.sections = 0;
-    }
+  } else {
+    trim_sections(b);
   }
 }
 

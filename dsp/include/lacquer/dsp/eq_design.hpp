@@ -23,7 +23,13 @@
 // - refined (once the controls rest): starting from the closed form, V, A, B
 //   and G1 are moved to minimise the largest dB error from 20 Hz to 20 kHz
 //   (Nelder-Mead on their logarithms). The Nyquist gain is free because only
-//   the audio band is held to the prototype.
+//   the audio band is held to the prototype. A bell or shelf that one section
+//   still misses by more than 0.05 dB -- a skirt that reaches past Nyquist,
+//   which one section's rational function of tan^2(w/2) cannot follow -- gets
+//   two sections in the same form, fitted together (Levenberg-Marquardt on
+//   ln |H|^2, then Lawson's reweighting towards the smallest largest error).
+//   Every bell and shelf up to +-12 dB, 20 Hz ... 20 kHz, at 44.1, 48 and
+//   96 kHz, then stays within 0.05 dB of its prototype (tests/dsp/test_eq.cpp).
 #pragma once
 
 #include <array>
@@ -81,8 +87,9 @@ double analog_magnitude(const EqBandShape& band, double rate, double freq_hz) no
 
 // Closed-form matched design: cheap, used while controls move.
 EqSections design_matched(const EqBandShape& band, double rate) noexcept;
-// Minimax-refined design: a few thousand operations per section, used once
-// the controls come to rest. Never worse than design_matched.
+// Minimax-refined design, used once the controls come to rest: about a
+// millisecond of arithmetic, no allocation. Never worse than design_matched;
+// a bell or shelf may come back as two sections.
 EqSections design_refined(const EqBandShape& band, double rate) noexcept;
 
 }  // namespace lacquer::dsp

@@ -7,10 +7,11 @@
 // log Q over their smoothing time (20 ms); every 32 frames the band is
 // redesigned in closed form and its biquads ramp their coefficients across
 // those 32 frames. Settled bands run as one cascade, both channels at once.
-// When the controls rest the band is refined (minimax against the prototype)
-// and ramps there too. Changing a band's type, slope or channel, or
-// switching it on or off, fades the band out and in (wet/dry) so the filters
-// never jump.
+// When the controls rest the band is refined (minimax against the prototype,
+// one section or a fitted pair) and ramps there too; a section the new design
+// no longer needs ramps to identity and then leaves the band. Changing a
+// band's type, slope or channel, or switching it on or off, fades the band
+// out and in (wet/dry) so the filters never jump.
 //
 // Linear phase. The target is the product of the bands' analog magnitudes,
 // a real 2x2 matrix per frequency when mid/side bands mix channels. It is
@@ -92,6 +93,7 @@ class Equalizer final : public Stage {
   void control_tick() noexcept;
   void update_band(int band) noexcept;
   void set_coefficients(Band& b, const EqSections& design, int ramp_frames) noexcept;
+  static void trim_sections(Band& b) noexcept;
   void process_minimum(float* const* audio, int frames) noexcept;
   void process_band(Band& b, float* const* audio, int frames) noexcept;
   bool joins_cascade(const Band& b) const noexcept;
