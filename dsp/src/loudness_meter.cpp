@@ -42,7 +42,7 @@ constexpr Param kParams[] = {
      .unit = Unit::dbfs, .min = -120, .max = 20, .def = -120, .direction = Direction::meter,
      .per_channel = true},
     {.symbol = "true_peak", .label = "True peak",
-     .doc = "Highest inter-sample peak since the start or the last reset (BS.1770 Annex 2, oversampled).",
+     .doc = "Highest inter-sample peak since the start or the last reset (BS.1770 Annex 2: 4x oversampled, 8x below 44.1 kHz, refined between points).",
      .unit = Unit::dbtp, .min = -120, .max = 20, .def = -120, .direction = Direction::meter,
      .per_channel = true},
 };
@@ -138,8 +138,13 @@ LoudnessMeter::~LoudnessMeter() = default;
 
 void LoudnessMeter::prepare(const ProcessSpec& spec) {
   spec_ = spec;
-  ebur128_.prepare(spec, EBUR128_MODE_S | EBUR128_MODE_TRUE_PEAK);
+  ebur128_.prepare(spec, EBUR128_MODE_S | EBUR128_MODE_SAMPLE_PEAK);
   hop_frames_ = ebur128_.hop_frames();
+  true_peak_detectors_.resize(static_cast<std::size_t>(spec.channels));
+  for (TruePeakDetector& detector : true_peak_detectors_) {
+    detector.prepare(spec.sample_rate, spec.max_block);
+  }
+  true_peak_estimates_.assign(static_cast<std::size_t>(spec.max_block), 0.0f);
   reset();
 }
 
@@ -150,6 +155,8 @@ void LoudnessMeter::reset() noexcept {
   frames_since_reset_ = 0;
   sample_peak_.fill(0.0);
   true_peak_.fill(0.0);
+  pending_peak_.fill(0.0);
+  for (TruePeakDetector& detector : true_peak_detectors_) detector.reset();
 }
 
 void LoudnessMeter::process(float* const* audio, int frames) noexcept {
@@ -168,13 +175,19 @@ void LoudnessMeter::process(float* const* audio, int frames) noexcept {
       frames_to_hop_ = hop_frames_;
     }
   }
+  for (int c = 0; c < spec_.channels; ++c) {
+    pending_peak_[c] = true_peak_detectors_[static_cast<std::size_t>(c)].pending_peak();
+  }
 }
 
 void LoudnessMeter::add_block(float* const* audio, int offset, int frames) noexcept {
   ebur128_.add(audio, offset, frames);
+  float* estimates = true_peak_estimates_.data();
   for (int c = 0; c < spec_.channels; ++c) {
     sample_peak_[c] = std::max(sample_peak_[c], ebur128_.last_sample_peak(c));
-    true_peak_[c] = std::max(true_peak_[c], ebur128_.last_true_peak(c));
+    true_peak_detectors_[static_cast<std::size_t>(c)].process(audio[c] + offset, estimates, frames);
+    const float largest = *std::max_element(estimates, estimates + frames);
+    true_peak_[c] = std::max(true_peak_[c], double(largest));
   }
 }
 
@@ -207,8 +220,14 @@ double LoudnessMeter::sample_peak_db(int channel) const noexcept {
 }
 
 double LoudnessMeter::true_peak_db(int channel) const noexcept {
-  if (channel >= 0) return to_db(true_peak_[static_cast<std::size_t>(channel)]);
-  return to_db(*std::max_element(true_peak_.begin(), true_peak_.begin() + spec_.channels));
+  auto peak_of = [&](int c) {
+    const auto i = static_cast<std::size_t>(c);
+    return std::max(true_peak_[i], pending_peak_[i]);
+  };
+  if (channel >= 0) return to_db(peak_of(channel));
+  double largest = 0.0;
+  for (int c = 0; c < spec_.channels; ++c) largest = std::max(largest, peak_of(c));
+  return to_db(largest);
 }
 
 float LoudnessMeter::meter(int index, int channel) const noexcept {

@@ -93,6 +93,9 @@ void TruePeakDetector::prepare(double sample_rate, int max_block) {
   rows_.assign(static_cast<std::size_t>(factor_ * stride_), 0.0f);
   interval_peak_.assign(static_cast<std::size_t>(1 + max_block_), 0.0f);
   refined_.assign(static_cast<std::size_t>(factor_ * (max_block_ + kSlack)), 0.0f);
+  saved_history_.assign(static_cast<std::size_t>(factor_ * kHistory), 0.0f);
+  silence_.assign(static_cast<std::size_t>(std::min(kDrainFrames, max_block_)), 0.0f);
+  drained_.assign(silence_.size(), 0.0f);
   reset();
 }
 
@@ -174,6 +177,29 @@ void TruePeakDetector::process(const float* in, float* peak, int frames) noexcep
     float* r = row(p);
     std::memmove(r - kHistory, r + frames - kHistory, sizeof(float) * kHistory);
   }
+}
+
+float TruePeakDetector::pending_peak() noexcept {
+  // What process() carries from one block to the next: the history of every
+  // row, the last interval's peak and whether the rows are current.
+  for (int p = 0; p < factor_; ++p) {
+    std::copy_n(row(p) - kHistory, kHistory, saved_history_.data() + std::size_t(p * kHistory));
+  }
+  const float carried_peak = interval_peak_[0];
+  const bool rows_valid = rows_valid_;
+  float largest = 0.0f;
+  const int chunk = static_cast<int>(silence_.size());
+  for (int done = 0; done < kDrainFrames; done += chunk) {
+    const int n = std::min(chunk, kDrainFrames - done);
+    process(silence_.data(), drained_.data(), n);
+    for (int i = 0; i < n; ++i) largest = std::max(largest, drained_[static_cast<std::size_t>(i)]);
+  }
+  for (int p = 0; p < factor_; ++p) {
+    std::copy_n(saved_history_.data() + std::size_t(p * kHistory), kHistory, row(p) - kHistory);
+  }
+  interval_peak_[0] = carried_peak;
+  rows_valid_ = rows_valid;
+  return largest;
 }
 
 template <int K>

@@ -68,6 +68,17 @@ class TruePeakDetector {
   // sample that arrived kDelay frames before in[i]. `in` and `peak` may alias.
   void process(const float* in, float* peak, int frames) noexcept;
 
+  // Silence after the last input that brings out every estimate it still
+  // holds: the last kDelay frames, and the ringing of the interpolator after
+  // them (half the long kernel), as a D/A converter would ring at an abrupt
+  // end.
+  static constexpr int kDrainFrames = kDelay + kLongTaps / 2;
+
+  // The largest estimate kDrainFrames of silence would bring out now: the
+  // peak of the input the detector still holds, as if the stream ended here.
+  // Leaves the detector as it was. Audio thread; never allocates.
+  float pending_peak() noexcept;
+
  private:
   // Frames kept before each block in every row, and slack after it for the
   // 8-wide loops.
@@ -93,6 +104,9 @@ class TruePeakDetector {
   std::vector<float> rows_;           // K rows: row p holds the signal at m + p/K
   std::vector<float> interval_peak_;  // 1 + max_block
   std::vector<float> refined_;        // K rows of max_block + kSlack
+  std::vector<float> saved_history_;  // K rows of kHistory, for pending_peak()
+  std::vector<float> silence_;        // min(kDrainFrames, max_block) zeros
+  std::vector<float> drained_;        // and their estimates
   int stride_ = 0;
   int max_block_ = 0;
 };
