@@ -1,5 +1,6 @@
 #include "measure.hpp"
 
+#include "input_problems.hpp"
 #include "session.hpp"
 
 #include <gst/audio/audio.h>
@@ -173,12 +174,11 @@ MeasureOutcome measure_file(const std::string& path, const std::string& progress
   outcome.wall_seconds = run.seconds;
   outcome.interrupted = run.interrupted;
   if (!run.ok) {
-    if (decoded_channels > kMaxChannels) {
-      outcome.error = "unsupported channel count " + std::to_string(decoded_channels) +
-                      " (1 to " + std::to_string(kMaxChannels) + " are supported)";
-    } else {
-      outcome.error = "cannot decode as audio: " + run.error;
-    }
+    outcome.error = decode_problem(path, decoded_channels, run.error);
+    return outcome;
+  }
+  if (auto problem = truncation_problem(path, sums.frames, sums.rate, run.media_seconds)) {
+    outcome.error = *problem;
     return outcome;
   }
   if (sums.frames == 0 || !have_final) {

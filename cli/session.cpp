@@ -14,6 +14,9 @@ namespace {
 
 volatile std::sig_atomic_t g_interrupted = 0;
 
+// Far longer than any pipeline of the command takes to start playing.
+constexpr double kStartTimeoutSeconds = 20.0;
+
 extern "C" void on_interrupt(int /*signal*/) { g_interrupted = 1; }
 
 bool is_inside(const std::filesystem::path& path, const std::filesystem::path& root) {
@@ -108,6 +111,7 @@ RunResult run_to_end(GstElement* pipeline, const RunOptions& options) {
   }
   gint64 duration = -1;
   gint64 position = 0;
+  bool started = false;  // the pipeline reached PLAYING
   bool done = false;
   while (!done) {
     if (interrupted()) {
@@ -117,6 +121,17 @@ RunResult run_to_end(GstElement* pipeline, const RunOptions& options) {
     }
     GstMessage* message = gst_bus_timed_pop(bus, 100 * GST_MSECOND);
     if (message == nullptr) {
+      // A demuxer that finds no stream in a damaged file can stop without
+      // posting an error or EOS, leaving the pipeline paused for good.
+      if (!started) {
+        GstState state = GST_STATE_VOID_PENDING;
+        gst_element_get_state(pipeline, &state, nullptr, 0);
+        started = state == GST_STATE_PLAYING;
+        if (!started && wall() > kStartTimeoutSeconds) {
+          result.error = "no audio stream found (decoding stalled)";
+          break;
+        }
+      }
       if (show_progress) {
         if (duration <= 0) gst_element_query_duration(pipeline, GST_FORMAT_TIME, &duration);
         gst_element_query_position(pipeline, GST_FORMAT_TIME, &position);
