@@ -16,18 +16,20 @@
 // The programme (tests/common/programme.hpp: music, speech and tone items at
 // -32 to -8 LUFS, pauses between some) is generated one item at a time while
 // the pipeline runs, in this thread; the pipeline runs in its own.
-#include "../common/gst_run.hpp"
-#include "../common/programme.hpp"
-#include "soak_checks.hpp"
-
 #include <malloc.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstring>
+#include <cstdlib>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "../common/gst_run.hpp"
+#include "../common/programme.hpp"
+#include "soak_checks.hpp"
 
 namespace lacquer::soak {
 namespace {
@@ -181,8 +183,13 @@ class SoakMonitor {
  public:
   SoakMonitor(const Options& options, std::size_t period_frames, std::size_t periods,
               PauseMap& pauses, MemoryLog& memory)
-      : options_(options), period_frames_(period_frames), periods_(periods), pauses_(pauses),
-        memory_(memory), timestamps_(kRate), loudness_(kRate, options.target_lufs),
+      : options_(options),
+        period_frames_(period_frames),
+        periods_(periods),
+        pauses_(pauses),
+        memory_(memory),
+        timestamps_(kRate),
+        loudness_(kRate, options.target_lufs),
         started_(std::chrono::steady_clock::now()) {}
 
   void on_buffer(GstBuffer* buffer) {
@@ -218,8 +225,8 @@ class SoakMonitor {
     const OutputLoudness::Reading run = loudness_.whole_run();
 
     std::printf("\nsummary\n");
-    std::printf("  audio %s (%.3f h) in %.0f s wall: %.1fx realtime\n",
-                clock_text(audio_s).c_str(), audio_s / 3600.0, wall_s, audio_s / wall_s);
+    std::printf("  audio %s (%.3f h) in %.0f s wall: %.1fx realtime\n", clock_text(audio_s).c_str(),
+                audio_s / 3600.0, wall_s, audio_s / wall_s);
     const bool frames_ok = timestamps_.frames() == input_frames;
     check(frames_ok, "frames: in %zu, out %llu", input_frames,
           static_cast<unsigned long long>(timestamps_.frames()));

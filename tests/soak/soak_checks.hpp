@@ -6,14 +6,15 @@
 
 #include <ebur128.h>
 #include <gst/gst.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <deque>
 #include <fstream>
 #include <mutex>
 #include <stdexcept>
-#include <unistd.h>
 
 namespace lacquer::soak {
 
@@ -136,8 +137,7 @@ class OutputLoudness {
 
   // The period just ended; the next one starts afresh.
   Reading close_period() {
-    Reading r{integrated(period_), fraction(period_in_tolerance_, period_points_),
-              period_points_};
+    Reading r{integrated(period_), fraction(period_in_tolerance_, period_points_), period_points_};
     ebur128_destroy(&period_);
     period_ = make(EBUR128_MODE_I | EBUR128_MODE_HISTOGRAM);
     period_points_ = period_in_tolerance_ = 0;
