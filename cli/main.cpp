@@ -35,12 +35,19 @@ constexpr int kExitInterrupted = 130;
 constexpr double kToleranceLu = 0.1;
 constexpr double kAimLu = 0.05;
 constexpr int kMaxRenders = 3;
-// The verify pass reads true peak 4x oversampled; a 16x meter can read up to
-// ~0.2 dB more on broadband content near Nyquist. Keep that much below the
-// ceiling.
-constexpr double kTruePeakMarginDb = 0.2;
-constexpr double kPcmHeadroomDb = 0.55;
-constexpr double kLossyHeadroomDb = 0.8;
+// The verify pass reads true peak with masterloudness, within 0.05 dB of a
+// 16x meter (dsp/include/lacquer/dsp/loudness_meter.hpp): the file's true
+// peak must be that far under the ceiling. A lossy file is decoded again by
+// whatever plays it, with a decoder other than the verify pass's: twice that.
+constexpr double kTruePeakMarginDb = 0.05;
+constexpr double kLossyTruePeakMarginDb = 0.1;
+// Where the first render puts the limiter below the ceiling: the margin plus
+// the limiter's own overshoot (at most 0.05 dB against a 16x meter,
+// dsp/include/lacquer/dsp/true_peak_limiter.hpp); for lossy codecs also their
+// overshoot after decoding (0.2 to 0.45 dB at 256-320 kb/s on the demo mix
+// and the test programmes).
+constexpr double kPcmHeadroomDb = 0.15;
+constexpr double kLossyHeadroomDb = 0.6;
 
 int fail(const std::string& message, int code = kExitFailed) {
   std::fprintf(stderr, "lacquer: %s\n", message.c_str());
@@ -205,7 +212,7 @@ int command_master(const MasterCommand& command) {
   // Pass 1: measure.
   const bool want_report = !report_path.empty();
   const MeasureOutcome before =
-      measure_file(input, progress ? "measure" : "", false, 0, want_report);
+      measure_file(input, progress ? "measure" : "", want_report);
   if (before.interrupted) return fail("interrupted", kExitInterrupted);
   if (!before.ok) return fail(input + ": " + before.error);
   const Measurement& in = before.measurement;
@@ -225,11 +232,8 @@ int command_master(const MasterCommand& command) {
   settings.rate = rate;
   settings.channels = in.channels;
   settings.genre = genre;
-  // True-peak meters disagree by a couple of tenths of a dB on real programme
-  // (the verify pass keeps kTruePeakMarginDb below the ceiling by the higher
-  // of two readings), and lossy codecs overshoot after decoding by a few
-  // tenths more: start the limiter that far down, so one render usually
-  // suffices (the verify loop lowers it further if needed).
+  // Start the limiter that far down, so one render usually suffices for the
+  // true peak (the verify loop lowers it further if needed).
   settings.ceiling_dbtp = ceiling_dbtp - (format->lossy ? kLossyHeadroomDb : kPcmHeadroomDb);
   settings.pre_gain_db = std::clamp(presets::kReferenceLufs - in.integrated_lufs, -60.0, 60.0);
   // What the dynamics take off is learnt from the first render.
@@ -254,8 +258,8 @@ int command_master(const MasterCommand& command) {
       std::fprintf(stderr, "lacquer: debug: %s\n", rendered.pipeline.c_str());
     }
     // Measure what was written, decoded again: the promise holds for the file.
-    const MeasureOutcome after = measure_file(temp.string(), progress ? "verify" : "", true,
-                                              rate > 0 ? rate : in.rate, want_report);
+    const MeasureOutcome after =
+        measure_file(temp.string(), progress ? "verify" : "", want_report);
     if (after.interrupted || interrupted()) {
       discard();
       return fail("interrupted; nothing written", kExitInterrupted);
@@ -270,7 +274,8 @@ int command_master(const MasterCommand& command) {
     renders.push_back({settings.gain_db, settings.ceiling_dbtp, out.integrated_lufs,
                        out.true_peak_dbtp, rendered.wall_seconds, after.wall_seconds});
     const double error_lu = target_lufs - out.integrated_lufs;
-    const double peak_excess_db = out.true_peak_dbtp - (ceiling_dbtp - kTruePeakMarginDb);
+    const double margin_db = format->lossy ? kLossyTruePeakMarginDb : kTruePeakMarginDb;
+    const double peak_excess_db = out.true_peak_dbtp - (ceiling_dbtp - margin_db);
     if (std::abs(error_lu) <= kAimLu && peak_excess_db <= 0.0) break;
     if (pass == kMaxRenders) break;
     // A lossy encoder's overshoot (or the limiter's own): lower the ceiling.

@@ -81,7 +81,7 @@ GstPadProbeReturn on_caps(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer user_
 }  // namespace
 
 MeasureOutcome measure_file(const std::string& path, const std::string& progress_label,
-                            bool precise_true_peak, int rate_hint, bool spectral_balance) {
+                            bool spectral_balance) {
   MeasureOutcome outcome;
   // The spectrum element averages |X|^2 over each interval in dB; 2048 bands
   // give 11.7 Hz resolution at 48 kHz, enough to split the 31.5 Hz octave.
@@ -92,15 +92,7 @@ MeasureOutcome measure_file(const std::string& path, const std::string& progress
       std::string(spectral_balance
                       ? " ! spectrum name=spectrum bands=2048 threshold=-150 interval=1000000000"
                       : "") +
-      " ! tee name=split ! queue ! fakesink name=sink sync=false signal-handoffs=true" +
-      // The meter's 4x true peak under-reads broadband content near Nyquist by
-      // a few tenths of a dB. A 4x windowed-sinc upsampling at the highest
-      // quality followed by a sample-peak meter reads closer to a 16x meter.
-      std::string(precise_true_peak
-                      ? " split. ! queue ! audioresample quality=10 ! audio/x-raw,rate=" +
-                            std::to_string(4 * rate_hint) +
-                            " ! level name=oversampled interval=1000000000 ! fakesink sync=false"
-                      : "");
+      " ! fakesink name=sink sync=false signal-handoffs=true";
   GError* gerror = nullptr;
   GstElement* pipeline = gst_parse_launch(description.c_str(), &gerror);
   if (pipeline == nullptr || gerror != nullptr) {
@@ -124,7 +116,6 @@ MeasureOutcome measure_file(const std::string& path, const std::string& progress
   Measurement& m = outcome.measurement;
   m.short_term_max_lufs = kMinusInf;
   bool have_final = false;
-  double oversampled_peak = kMinusInf;
   SpectrumSums spectrum;
   RunOptions options;
   options.progress_label = progress_label;
@@ -147,16 +138,6 @@ MeasureOutcome measure_file(const std::string& path, const std::string& progress
         gst_structure_get_double(s, "true-peak", &m.true_peak_dbtp);
         gst_structure_get_double(s, "sample-peak", &m.sample_peak_dbfs);
       }
-    } else if (name == "level") {
-      const GValue* peaks = gst_structure_get_value(s, "peak");
-      if (peaks == nullptr || !G_VALUE_HOLDS_BOXED(peaks)) return;
-      // level still posts GValueArray (deprecated in GLib, not in GStreamer 1.22).
-      G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-      const GValueArray* array = static_cast<const GValueArray*>(g_value_get_boxed(peaks));
-      for (guint c = 0; c < array->n_values; ++c) {
-        oversampled_peak = std::max(oversampled_peak, g_value_get_double(&array->values[c]));
-      }
-      G_GNUC_END_IGNORE_DEPRECATIONS
     } else if (name == "spectrum") {
       const GValue* magnitudes = gst_structure_get_value(s, "magnitude");
       if (magnitudes == nullptr) return;
@@ -188,7 +169,6 @@ MeasureOutcome measure_file(const std::string& path, const std::string& progress
   m.channels = sums.channels;
   m.rate = sums.rate;
   m.frames = sums.frames;
-  m.true_peak_dbtp = std::max(m.true_peak_dbtp, oversampled_peak);
   m.plr_db = m.true_peak_dbtp - m.integrated_lufs;
   for (double sum : sums.sum) m.dc_offset_dbfs.push_back(to_db(std::abs(sum) / double(sums.frames)));
   if (m.channels == 2) {

@@ -42,12 +42,11 @@ struct MeasureOutcome {
   double wall_seconds = 0.0;
 };
 
-// Decodes `path` (any format GStreamer can read) and measures it. With
-// `precise_true_peak` the true peak is also read on a 4x upsampled copy
-// (4 * `rate_hint`, the file's rate), at the cost of a slower pass. Without
-// `spectral_balance` the octave bands are left at 0.
+// Decodes `path` (any format GStreamer can read) and measures it. The true
+// peak is masterloudness's, within 0.05 dB of a 16x meter
+// (dsp/include/lacquer/dsp/loudness_meter.hpp). Without `spectral_balance`
+// the octave bands are left at 0.
 MeasureOutcome measure_file(const std::string& path, const std::string& progress_label,
-                            bool precise_true_peak = false, int rate_hint = 48000,
                             bool spectral_balance = true);
 
 inline constexpr int kMaxChannels = 8;

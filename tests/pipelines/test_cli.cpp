@@ -12,6 +12,7 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <numbers>
@@ -58,6 +59,20 @@ Planar programme(double seconds, double level_db, std::uint32_t seed) {
   return audio;
 }
 
+// Every delivery target, once per distinct pair of numbers: targets that
+// share loudness and ceiling (Spotify, YouTube and Tidal; Apple and podcast)
+// get the same file from the same input, so each pair is mastered once.
+std::vector<const presets::Target*> distinct_targets() {
+  std::vector<const presets::Target*> distinct;
+  for (const presets::Target& target : presets::kTargets) {
+    const bool seen = std::any_of(distinct.begin(), distinct.end(), [&](const presets::Target* d) {
+      return d->lufs == target.lufs && d->ceiling_dbtp == target.ceiling_dbtp;
+    });
+    if (!seen) distinct.push_back(&target);
+  }
+  return distinct;
+}
+
 // Masters `input` to `target` and checks the decoded output independently.
 void check_master(const std::string& input, const std::string& output, const presets::Target& target,
                   const ScratchDir& scratch, const TruePeak16& meter, const std::string& extra = "") {
@@ -102,8 +117,8 @@ BOOST_AUTO_TEST_CASE(demo_mix_meets_every_delivery_target_within_0_1_lu_and_its_
   // masterings quick; the whole mix is mastered in the Spotify case above.
   const std::string excerpt = scratch / "demo-excerpt.flac";
   capture("ffmpeg -v error -nostdin -ss 10 -t 12 -i " + demo_mix() + " -c:a flac " + excerpt);
-  for (const presets::Target& target : presets::kTargets) {
-    check_master(excerpt, scratch / ("demo-" + std::string(target.name) + ".flac"), target,
+  for (const presets::Target* target : distinct_targets()) {
+    check_master(excerpt, scratch / ("demo-" + std::string(target->name) + ".flac"), *target,
                  scratch, meter);
   }
 }
@@ -117,19 +132,29 @@ BOOST_AUTO_TEST_CASE(test_programmes_meet_every_delivery_target_within_0_1_lu_an
   write_wav(quiet, programme(4.0, -18.0, 11), kRate);
   write_wav(hot, programme(4.0, 0.0, 23), kRate);
   for (const std::string& input : {quiet, hot}) {
-    for (const presets::Target& target : presets::kTargets) {
-      check_master(input, scratch / ("out-" + std::string(target.name) + ".wav"), target, scratch,
-                   meter);
+    for (const presets::Target* target : distinct_targets()) {
+      check_master(input, scratch / ("out-" + std::string(target->name) + ".wav"), *target,
+                   scratch, meter);
     }
   }
 }
 
-BOOST_AUTO_TEST_CASE(mp3_and_aac_outputs_hold_target_and_ceiling_after_decoding) {
+// The promise holds for a lossy file as a listener decodes it (ffmpeg's MP3
+// and AAC decoders, not the ones the command verifies with): the whole demo
+// mix and a hot test programme, to every target, as MP3 and as AAC (.m4a).
+BOOST_AUTO_TEST_CASE(mp3_and_aac_outputs_meet_every_delivery_target_within_0_1_lu_and_its_true_peak_ceiling_after_decoding) {
   ScratchDir scratch;
   const TruePeak16 meter;
-  const presets::Target& spotify = *presets::find_target("spotify");
-  check_master(demo_mix(), scratch / "demo.mp3", spotify, scratch, meter);
-  check_master(demo_mix(), scratch / "demo.m4a", spotify, scratch, meter);
+  const std::string hot = scratch / "hot.wav";
+  write_wav(hot, programme(4.0, -6.0, 31), kRate);
+  for (const std::string& input : {demo_mix(), hot}) {
+    for (const presets::Target* target : distinct_targets()) {
+      for (const std::string extension : {".mp3", ".m4a"}) {
+        check_master(input, scratch / (std::string(target->name) + extension), *target, scratch,
+                     meter);
+      }
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(every_genre_preset_reaches_the_target_within_0_1_lu) {
