@@ -152,6 +152,40 @@ void to_left_right(float* mid, float* side, int frames) noexcept {
   }
 }
 
+// Zeroes the outer taps of a symmetric kernel, both ends alike, as long as
+// what is zeroed adds up to at most 1e-5 in absolute value: the response then
+// moves by at most 1e-5 (-100 dB) at any frequency. Short filters (bands well
+// above 20 Hz) leave whole partitions empty, which the convolver skips.
+// The K taps are symmetric about K / 2 (tap 0 is the window's zero).
+void drop_negligible_tails(std::vector<float>& taps) noexcept {
+  constexpr double kBudget = 1e-5;
+  const std::size_t size = taps.size();
+  double dropped = 0.0;
+  for (std::size_t n = 1; 2 * n < size; ++n) {
+    const double next = std::fabs(double(taps[n])) + std::fabs(double(taps[size - n]));
+    if (dropped + next > kBudget) break;
+    dropped += next;
+    taps[n] = taps[size - n] = 0.0f;
+  }
+}
+
+// I0, the modified Bessel function of the first kind, from its power series
+// sum ((x / 2)^k / k!)^2 (all terms positive: no cancellation).
+double bessel_i0(double x) noexcept {
+  const double quarter_x2 = 0.25 * x * x;
+  double term = 1.0, sum = 1.0;
+  for (int k = 1; term > 1e-17 * sum; ++k) {
+    term *= quarter_x2 / (double(k) * double(k));
+    sum += term;
+  }
+  return sum;
+}
+
+bool same_shape(const EqBandShape& a, const EqBandShape& b) noexcept {
+  return a.type == b.type && a.freq_hz == b.freq_hz && a.gain_db == b.gain_db && a.q == b.q &&
+         a.slope_db_per_octave == b.slope_db_per_octave;
+}
+
 }  // namespace
 
 const StageInfo& eq_info() noexcept { return kInfo; }
@@ -214,15 +248,18 @@ void Equalizer::prepare(const ProcessSpec& spec) {
   constexpr double kBeta = 9.0;
   window_.assign(static_cast<std::size_t>(kernel_taps_), 0.0f);
   const double half = kernel_taps_ / 2.0;
-  const double norm = std::cyl_bessel_i(0.0, kBeta);
+  const double norm = bessel_i0(kBeta);
   for (int n = 1; n < kernel_taps_; ++n) {
     const double x = (n - half) / half;
-    window_[static_cast<std::size_t>(n)] = static_cast<float>(
-        std::cyl_bessel_i(0.0, kBeta * std::sqrt(std::max(0.0, 1.0 - x * x))) / norm);
+    window_[static_cast<std::size_t>(n)] =
+        static_cast<float>(bessel_i0(kBeta * std::sqrt(std::max(0.0, 1.0 - x * x))) / norm);
   }
+  for (Band& b : bands_) b.snapped_valid = false;  // designed for another rate
   window_[static_cast<std::size_t>(kernel_taps_ / 2)] = 1.0f;
   taps_.assign(static_cast<std::size_t>(kernel_taps_), 0.0f);
-  convolver_.prepare(channels_, channels_, partition_, kernel_taps_);
+  convolver_.prepare(channels_, channels_, partition_, kernel_taps_,
+                     channels_ == 2 ? PartitionedConvolver::Domain::mid_side
+                                    : PartitionedConvolver::Domain::left_right);
   reset();
 }
 
@@ -240,22 +277,33 @@ void Equalizer::snap_band(int band, const Settings& s) noexcept {
   for (auto& chain : b.filters) {
     for (Biquad& f : chain) f.reset();
   }
-  const EqSections design =
-      design_refined({s.type, s.freq_hz, s.gain_db, s.q, s.slope}, spec_.sample_rate);
-  set_coefficients(b, design, 0);
+  // Linear phase runs no sections; they are designed when minimum phase
+  // comes back (which snaps every band).
+  if (phase_ == EqPhase::linear) {
+    b.sections = 0;
+    return;
+  }
+  // The same settings again (a reset before the first audio): the same design.
+  const EqBandShape shape{s.type, s.freq_hz, s.gain_db, s.q, s.slope};
+  if (!b.snapped_valid || !same_shape(shape, b.snapped_shape)) {
+    b.snapped_design = design_refined(shape, spec_.sample_rate);
+    b.snapped_shape = shape;
+    b.snapped_valid = true;
+  }
+  set_coefficients(b, b.snapped_design, 0);
   b.refined = true;
 }
 
 void Equalizer::reset() noexcept {
   fresh_ = true;
   idle_ = false;
+  phase_ = param(kPhase) > 0.5f ? EqPhase::linear : EqPhase::minimum;
   for (int band = 0; band < kBands; ++band) {
     settings_[static_cast<std::size_t>(band)] = read_settings(band);
     snap_band(band, settings_[static_cast<std::size_t>(band)]);
   }
   output_gain_.reset(db_to_gain(param(kOutputGain)));
   control_countdown_ = 0;
-  phase_ = param(kPhase) > 0.5f ? EqPhase::linear : EqPhase::minimum;
   convolver_.reset();
   stream_frames_ = 0;
   designed_valid_ = false;
@@ -433,6 +481,11 @@ void Equalizer::add_to_cascade(Band& b) noexcept {
   }
 }
 
+// Where the CPU has FMA (x86-64-v3) a second copy of this loop fuses each
+// multiply-add: five operations per section and sample instead of nine.
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+__attribute__((target_clones("arch=x86-64-v3", "default"), optimize("fp-contract=fast")))
+#endif
 void Equalizer::run_cascade(float* const* audio, int frames) noexcept {
   const int count = cascade_count_;
   if (count == 0) return;
@@ -456,9 +509,11 @@ void Equalizer::run_cascade(float* const* audio, int frames) noexcept {
   for (int i = 0; i < frames; ++i) {
     Pair x = {left[i], right[i]};
     for (int k = 0; k < count; ++k) {
+      // The input terms first: only one operation after y sits on the
+      // sample-to-sample recursion of each state.
       const Section& c = coef[k];
       const Pair y = c.b0 * x + s1[k];
-      s1[k] = c.b1 * x - c.a1 * y + s2[k];
+      s1[k] = (c.b1 * x + s2[k]) - c.a1 * y;
       s2[k] = c.b2 * x - c.a2 * y;
       x = y;
     }
@@ -628,7 +683,13 @@ void Equalizer::design_linear(bool crossfade) noexcept {
     return;
   }
   const int bins = fir_length_ / 2 + 1;
-  bool cross = false;  // any mid/side band: the channels mix
+  // The convolver takes stereo kernels in mid/side: stereo, mid and side bands
+  // keep mid and side apart; only left and right bands mix them.
+  bool cross = false;
+  for (int i = 0; i < active && channels_ == 2; ++i) {
+    const EqChannel mode = modes[static_cast<std::size_t>(i)];
+    cross = cross || mode == EqChannel::left || mode == EqChannel::right;
+  }
   for (int k = 0; k < bins; ++k) {
     const double w = 2.0 * std::numbers::pi * k / fir_length_;
     double m00 = 1.0, m01 = 0.0, m10 = 0.0, m11 = 1.0;
@@ -660,10 +721,17 @@ void Equalizer::design_linear(bool crossfade) noexcept {
           m01 = n01;
           m10 = n10;
           m11 = n11;
-          if (d != 0.0) cross = true;
           break;
         }
       }
+    }
+    if (channels_ == 2) {
+      // Into the mid/side domain: T M T^-1 with T = [1 1; 1 -1] / 2.
+      const double c00 = m00 + m01, c01 = m00 - m01, c10 = m10 + m11, c11 = m10 - m11;
+      m00 = 0.5 * (c00 + c10);
+      m01 = 0.5 * (c01 + c11);
+      m10 = 0.5 * (c00 - c10);
+      m11 = 0.5 * (c01 - c11);
     }
     design_matrix_[0][static_cast<std::size_t>(k)] = static_cast<float>(m00);
     design_matrix_[1][static_cast<std::size_t>(k)] = static_cast<float>(m01);
@@ -684,6 +752,7 @@ void Equalizer::design_linear(bool crossfade) noexcept {
         taps_[static_cast<std::size_t>(n)] = design_impulse_[static_cast<std::size_t>(at)] *
                                              inv_length * window_[static_cast<std::size_t>(n)];
       }
+      drop_negligible_tails(taps_);
       convolver_.set_kernel(out, in, taps_.data(), kernel_taps_);
     }
   }

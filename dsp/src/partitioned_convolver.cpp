@@ -10,12 +10,17 @@ namespace lacquer::dsp {
 PartitionedConvolver::PartitionedConvolver() = default;
 PartitionedConvolver::~PartitionedConvolver() = default;
 
-void PartitionedConvolver::prepare(int inputs, int outputs, int partition, int max_kernel) {
+void PartitionedConvolver::prepare(int inputs, int outputs, int partition, int max_kernel,
+                                   Domain kernels) {
   if (inputs < 1 || inputs > kMaxPorts || outputs < 1 || outputs > kMaxPorts) {
     throw std::invalid_argument("convolver supports 1 or 2 inputs and outputs");
   }
+  if (kernels == Domain::mid_side && (inputs != 2 || outputs != 2)) {
+    throw std::invalid_argument("mid/side kernels need two inputs and two outputs");
+  }
   inputs_ = inputs;
   outputs_ = outputs;
+  domain_ = kernels;
   partition_ = partition;
   bins_ = partition + 1;
   parts_ = std::max(1, (max_kernel + partition - 1) / partition);
@@ -28,8 +33,8 @@ void PartitionedConvolver::prepare(int inputs, int outputs, int partition, int m
   };
   fdl_re_.assign(spectra(inputs), 0.0f);
   fdl_im_.assign(spectra(inputs), 0.0f);
-  acc_re_.assign(static_cast<std::size_t>(bins_), 0.0f);
-  acc_im_.assign(static_cast<std::size_t>(bins_), 0.0f);
+  acc_re_.assign(static_cast<std::size_t>(outputs * bins_), 0.0f);
+  acc_im_.assign(static_cast<std::size_t>(outputs * bins_), 0.0f);
   history_size_ = parts_ * partition + 2 * partition;
   history_.assign(static_cast<std::size_t>(inputs),
                   std::vector<float>(static_cast<std::size_t>(history_size_), 0.0f));
@@ -37,8 +42,7 @@ void PartitionedConvolver::prepare(int inputs, int outputs, int partition, int m
   in_block_.assign(static_cast<std::size_t>(ports),
                    std::vector<float>(static_cast<std::size_t>(partition), 0.0f));
   out_block_ = in_block_;
-  scratch_.assign(static_cast<std::size_t>(partition), 0.0f);
-  scratch_old_.assign(static_cast<std::size_t>(partition), 0.0f);
+  old_block_ = in_block_;
   fade_.resize(static_cast<std::size_t>(partition));
   for (int n = 0; n < partition; ++n) {
     fade_[static_cast<std::size_t>(n)] =
@@ -79,14 +83,22 @@ void PartitionedConvolver::begin_kernels() noexcept { slots_[loading_].paths = {
 void PartitionedConvolver::set_kernel(int output, int input, const float* taps,
                                       int count) noexcept {
   KernelSet& set = slots_[loading_];
-  set.paths[output][input] = {PathKind::kernel, 0, 1.0f};
+  Path path{PathKind::kernel, 0, 1.0f, parts_, 0};
   // The 1 / (2 P) of the unnormalised inverse FFT is folded into the kernel.
   const float scale = 1.0f / static_cast<float>(2 * partition_);
   for (int part = 0; part < parts_; ++part) {
     time_.clear();
     const int first = part * partition_;
     const int n = std::clamp(count - first, 0, partition_);
-    for (int i = 0; i < n; ++i) time_[static_cast<std::size_t>(i)] = taps[first + i] * scale;
+    bool empty = true;
+    for (int i = 0; i < n; ++i) {
+      time_[static_cast<std::size_t>(i)] = taps[first + i] * scale;
+      empty = empty && taps[first + i] == 0.0f;
+    }
+    if (!empty) {
+      path.first_part = std::min(path.first_part, part);
+      path.end_part = part + 1;
+    }
     fft_->forward(time_.data(), spectrum_.data());
     const std::size_t at = spectrum_offset(output, input, part);
     for (int k = 0; k < bins_; ++k) {
@@ -94,11 +106,13 @@ void PartitionedConvolver::set_kernel(int output, int input, const float* taps,
       set.im[at + static_cast<std::size_t>(k)] = spectrum_[static_cast<std::size_t>(k)].imag();
     }
   }
+  if (path.end_part == 0) path.first_part = 0;  // all zero: an empty range
+  set.paths[output][input] = path;
 }
 
 void PartitionedConvolver::set_delay(int output, int input, int delay, float gain) noexcept {
   slots_[loading_].paths[output][input] = {PathKind::delay,
-                                           std::clamp(delay, 0, parts_ * partition_), gain};
+                                           std::clamp(delay, 0, parts_ * partition_), gain, 0, 0};
 }
 
 void PartitionedConvolver::commit_kernels(bool crossfade) noexcept {
@@ -154,20 +168,38 @@ void PartitionedConvolver::process_partition() noexcept {
       fdl_im_[at + static_cast<std::size_t>(k)] = spectrum_[static_cast<std::size_t>(k)].imag();
     }
   }
+  if (domain_ == Domain::mid_side) {
+    // The delay line holds mid and side: M = (L + R) / 2, S = (L - R) / 2.
+    const auto at = static_cast<std::size_t>(fdl_head_) * static_cast<std::size_t>(bins_);
+    const auto side = static_cast<std::size_t>(parts_) * static_cast<std::size_t>(bins_);
+    float* mid_re = fdl_re_.data() + at;
+    float* mid_im = fdl_im_.data() + at;
+    float* side_re = mid_re + side;
+    float* side_im = mid_im + side;
+    for (int k = 0; k < bins_; ++k) {
+      const float l_re = mid_re[k], l_im = mid_im[k], r_re = side_re[k], r_im = side_im[k];
+      mid_re[k] = 0.5f * (l_re + r_re);
+      mid_im[k] = 0.5f * (l_im + r_im);
+      side_re[k] = 0.5f * (l_re - r_re);
+      side_im[k] = 0.5f * (l_im - r_im);
+    }
+  }
   fading_ = fade_pending_;
   fade_pending_ = false;
+  float* out[kMaxPorts];
+  float* old[kMaxPorts];
   for (int o = 0; o < outputs_; ++o) {
-    float* out = out_block_[o].data();
-    render(slots_[active_], o, out);
-    if (fading_) {
-      render(slots_[previous_], o, scratch_old_.data());
-      // Raised-cosine crossfade: no corner in the gain at either end, so
-      // the change adds nothing broadband.
-      const float* fade = fade_.data();
-      for (int n = 0; n < p; ++n) {
-        const float old = scratch_old_[static_cast<std::size_t>(n)];
-        out[n] = old + fade[n] * (out[n] - old);
-      }
+    out[o] = out_block_[static_cast<std::size_t>(o)].data();
+    old[o] = old_block_[static_cast<std::size_t>(o)].data();
+  }
+  render(slots_[active_], out);
+  if (fading_) {
+    render(slots_[previous_], old);
+    // Raised-cosine crossfade: no corner in the gain at either end, so the
+    // change adds nothing broadband.
+    const float* fade = fade_.data();
+    for (int o = 0; o < outputs_; ++o) {
+      for (int n = 0; n < p; ++n) out[o][n] = old[o][n] + fade[n] * (out[o][n] - old[o][n]);
     }
   }
   fading_ = false;
@@ -175,20 +207,22 @@ void PartitionedConvolver::process_partition() noexcept {
   if (history_pos_ + p > history_size_) history_pos_ = 0;
 }
 
-void PartitionedConvolver::render(const KernelSet& set, int output, float* out) noexcept {
-  const int p = partition_;
+// Sum over inputs and partitions of kernel spectrum times delayed input
+// spectrum, for one output (of the kernel domain). False if no path is a kernel.
+bool PartitionedConvolver::accumulate(const KernelSet& set, int output, float* acc_re,
+                                      float* acc_im) noexcept {
   bool any_kernel = false;
-  float* acc_re = acc_re_.data();
-  float* acc_im = acc_im_.data();
   for (int i = 0; i < inputs_; ++i) {
-    if (set.paths[output][i].kind != PathKind::kernel) continue;
+    const Path& path = set.paths[output][i];
+    if (path.kind != PathKind::kernel) continue;
     if (!any_kernel) {
-      std::fill(acc_re_.begin(), acc_re_.end(), 0.0f);
-      std::fill(acc_im_.begin(), acc_im_.end(), 0.0f);
+      std::fill(acc_re, acc_re + bins_, 0.0f);
+      std::fill(acc_im, acc_im + bins_, 0.0f);
       any_kernel = true;
     }
-    int slot = fdl_head_;
-    for (int part = 0; part < parts_; ++part) {
+    int slot = fdl_head_ - path.first_part;
+    if (slot < 0) slot += parts_;
+    for (int part = path.first_part; part < path.end_part; ++part) {
       const std::size_t x_at = (static_cast<std::size_t>(i) * static_cast<std::size_t>(parts_) +
                                 static_cast<std::size_t>(slot)) *
                                static_cast<std::size_t>(bins_);
@@ -204,23 +238,58 @@ void PartitionedConvolver::render(const KernelSet& set, int output, float* out) 
       slot = slot == 0 ? parts_ - 1 : slot - 1;
     }
   }
-  if (any_kernel) {
-    for (int k = 0; k < bins_; ++k) spectrum_[static_cast<std::size_t>(k)] = {acc_re[k], acc_im[k]};
-    fft_->inverse(spectrum_.data(), time_.data());
-    std::memcpy(out, time_.data() + p, sizeof(float) * std::size_t(p));
-  } else {
-    std::fill(out, out + p, 0.0f);
+  return any_kernel;
+}
+
+void PartitionedConvolver::render(const KernelSet& set, float* const* out) noexcept {
+  const int p = partition_;
+  bool any[kMaxPorts] = {};
+  for (int o = 0; o < outputs_; ++o) {
+    any[o] = accumulate(set, o, acc_re_.data() + o * bins_, acc_im_.data() + o * bins_);
   }
-  // Delay paths: y[n] = g x[n - P - d], read straight from the history.
-  for (int i = 0; i < inputs_; ++i) {
-    const Path& path = set.paths[output][i];
-    if (path.kind != PathKind::delay) continue;
-    const float* h = history_[i].data();
-    int pos = history_pos_ - path.delay;
-    while (pos < 0) pos += history_size_;
-    for (int n = 0; n < p; ++n) {
-      out[n] += path.gain == 1.0f ? h[pos] : path.gain * h[pos];
-      pos = pos + 1 == history_size_ ? 0 : pos + 1;
+  if (domain_ == Domain::mid_side && (any[0] || any[1])) {
+    // Back to left/right: L = M + S, R = M - S.
+    for (int o = 0; o < 2; ++o) {
+      if (!any[o]) {
+        std::fill(acc_re_.begin() + o * bins_, acc_re_.begin() + (o + 1) * bins_, 0.0f);
+        std::fill(acc_im_.begin() + o * bins_, acc_im_.begin() + (o + 1) * bins_, 0.0f);
+      }
+    }
+    float* mid_re = acc_re_.data();
+    float* mid_im = acc_im_.data();
+    float* side_re = mid_re + bins_;
+    float* side_im = mid_im + bins_;
+    for (int k = 0; k < bins_; ++k) {
+      const float m_re = mid_re[k], m_im = mid_im[k], s_re = side_re[k], s_im = side_im[k];
+      mid_re[k] = m_re + s_re;
+      mid_im[k] = m_im + s_im;
+      side_re[k] = m_re - s_re;
+      side_im[k] = m_im - s_im;
+    }
+    any[0] = any[1] = true;
+  }
+  for (int o = 0; o < outputs_; ++o) {
+    if (any[o]) {
+      const float* acc_re = acc_re_.data() + o * bins_;
+      const float* acc_im = acc_im_.data() + o * bins_;
+      for (int k = 0; k < bins_; ++k)
+        spectrum_[static_cast<std::size_t>(k)] = {acc_re[k], acc_im[k]};
+      fft_->inverse(spectrum_.data(), time_.data());
+      std::memcpy(out[o], time_.data() + p, sizeof(float) * std::size_t(p));
+    } else {
+      std::fill(out[o], out[o] + p, 0.0f);
+    }
+    // Delay paths: y[n] = g x[n - P - d], read straight from the history.
+    for (int i = 0; i < inputs_; ++i) {
+      const Path& path = set.paths[o][i];
+      if (path.kind != PathKind::delay) continue;
+      const float* h = history_[static_cast<std::size_t>(i)].data();
+      int pos = history_pos_ - path.delay;
+      while (pos < 0) pos += history_size_;
+      for (int n = 0; n < p; ++n) {
+        out[o][n] += path.gain == 1.0f ? h[pos] : path.gain * h[pos];
+        pos = pos + 1 == history_size_ ? 0 : pos + 1;
+      }
     }
   }
 }

@@ -14,13 +14,17 @@
 // out and in (wet/dry) so the filters never jump.
 //
 // Linear phase. The target is the product of the bands' analog magnitudes,
-// a real 2x2 matrix per frequency when mid/side bands mix channels. It is
-// sampled on an L-point grid, turned into a zero-phase impulse response,
-// Kaiser-windowed to L - 2P taps and delayed so that, with the convolver's
-// partition of P frames, the latency is exactly L / 2. The rate sets L so that
-// 20 Hz is still resolved (L = 32768 at 48 kHz: 24576 taps, 341 ms latency).
-// A change is designed at the next partition boundary and crossfaded in over
-// one partition (raised cosine).
+// a real 2x2 matrix per frequency, taken into the mid/side domain: stereo,
+// mid and side bands leave it diagonal (two kernels), left and right bands
+// fill it (four). It is sampled on an L-point grid, turned into a zero-phase
+// impulse response, Kaiser-windowed to L - 2P taps and delayed so that, with
+// the convolver's partition of P frames, the latency is exactly L / 2. The
+// rate sets L so that 20 Hz is still resolved (L = 32768 at 48 kHz: 24576
+// taps, 341 ms latency); the latency stays fixed whatever the bands, but the
+// outer taps that add up to less than 1e-5 are dropped, and with them the
+// partitions they filled (bands well above 20 Hz cost less). A change is
+// designed at the next partition boundary and crossfaded in over one
+// partition (raised cosine).
 #pragma once
 
 #include <array>
@@ -77,6 +81,10 @@ class Equalizer final : public Stage {
     double mix_from = 1.0, mix_to = 1.0;  // over the current control period
     bool refined = false;
     int sections = 0;
+    // The last refined design snap_band made, kept for the same settings.
+    EqBandShape snapped_shape;
+    EqSections snapped_design;
+    bool snapped_valid = false;
     std::array<std::array<Biquad, kMaxEqSections>, 2> filters{};
   };
   struct Settings {  // one band's controls as read at the top of a block
