@@ -180,7 +180,7 @@ Blt design_section_matched(const AnalogSection& s, EqBandType type, double q) no
 }
 
 // The audio band the refinement holds to the prototype: 20 Hz to 20 kHz (or
-// 0.95 Nyquist), denser around w0 (over +-2 / Q octaves, so narrow bells are
+// 0.95 Nyquist), denser around w0 (+-3 / Q octaves, 1 to 2.5: narrow bells are
 // seen), plus a few points below 20 Hz and above 20 kHz at a quarter weight
 // so the sections stay tame down to DC and up to Nyquist.
 struct CheckGrid {
@@ -208,7 +208,7 @@ struct CheckGrid {
       const double t = t_lo * std::pow(t_top / t_lo, double(k) / (kInBand - 1));
       add(s, 2.0 * std::atan(t), 1.0);
     }
-    const double span = std::exp2(std::clamp(2.0 / q, 0.5, 2.0));
+    const double span = std::exp2(std::clamp(3.0 / q, 1.0, 2.5));
     const double near_lo = std::max(w_lo, s.w0 / span);
     const double near_hi = std::min(w_top, s.w0 * span);
     if (near_hi > near_lo) {

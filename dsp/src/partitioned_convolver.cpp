@@ -6,6 +6,24 @@
 #include <stdexcept>
 
 namespace lacquer::dsp {
+namespace {
+
+// acc += x h, complex, split real / imaginary. The convolver's inner loop:
+// where the CPU has AVX2 and FMA (x86-64-v3) a second copy runs eight bins
+// per instruction with fused multiply-adds.
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+__attribute__((target_clones("arch=x86-64-v3", "default"), optimize("fp-contract=fast")))
+#endif
+void multiply_accumulate(const float* __restrict xr, const float* __restrict xi,
+                         const float* __restrict hr, const float* __restrict hi,
+                         float* __restrict acc_re, float* __restrict acc_im, int count) noexcept {
+  for (int k = 0; k < count; ++k) {
+    acc_re[k] += xr[k] * hr[k] - xi[k] * hi[k];
+    acc_im[k] += xr[k] * hi[k] + xi[k] * hr[k];
+  }
+}
+
+}  // namespace
 
 PartitionedConvolver::PartitionedConvolver() = default;
 PartitionedConvolver::~PartitionedConvolver() = default;
@@ -231,10 +249,7 @@ bool PartitionedConvolver::accumulate(const KernelSet& set, int output, float* a
       const std::size_t h_at = spectrum_offset(output, i, part);
       const float* hr = set.re.data() + h_at;
       const float* hi = set.im.data() + h_at;
-      for (int k = 0; k < bins_; ++k) {
-        acc_re[k] += xr[k] * hr[k] - xi[k] * hi[k];
-        acc_im[k] += xr[k] * hi[k] + xi[k] * hr[k];
-      }
+      multiply_accumulate(xr, xi, hr, hi, acc_re, acc_im, bins_);
       slot = slot == 0 ? parts_ - 1 : slot - 1;
     }
   }
