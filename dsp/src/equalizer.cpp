@@ -281,6 +281,7 @@ void Equalizer::snap_band(int band, const Settings& s) noexcept {
   // comes back (which snaps every band).
   if (phase_ == EqPhase::linear) {
     b.sections = 0;
+    b.refined = true;
     return;
   }
   // The same settings again (a reset before the first audio): the same design.
@@ -576,13 +577,15 @@ void Equalizer::trim_sections(Band& b) noexcept {
 }
 
 void Equalizer::control_tick() noexcept {
+  refinements_left_ = 1;
   for (int band = 0; band < kBands; ++band) update_band(band);
-  // Idle: no control, fade, coefficient ramp or output gain moves any more.
+  // Idle: no control, fade, refinement, coefficient ramp or output gain moves
+  // any more.
   bool idle = !output_gain_.moving();
   for (const Band& b : bands_) {
     if (!idle) break;
     idle = !b.log_freq.moving() && !b.gain_db.moving() && !b.log_q.moving() && !b.mix.moving() &&
-           b.mix_from == b.mix_to;
+           b.mix_from == b.mix_to && b.refined;
     for (int s = 0; s < b.sections && idle; ++s) {
       idle = !b.filters[0][static_cast<std::size_t>(s)].ramping() &&
              !b.filters[1][static_cast<std::size_t>(s)].ramping();
@@ -615,19 +618,26 @@ void Equalizer::update_band(int band) noexcept {
   b.gain_db.set_target(s.gain_db, smoothing_frames_);
   b.log_q.set_target(std::log(s.q), smoothing_frames_);
   const bool moving = b.log_freq.moving() || b.gain_db.moving() || b.log_q.moving();
-  if (moving) {
-    b.log_freq.advance(kControlFrames);
-    b.gain_db.advance(kControlFrames);
-    b.log_q.advance(kControlFrames);
+  if (moving || !b.refined) {
+    if (moving) {
+      b.log_freq.advance(kControlFrames);
+      b.gain_db.advance(kControlFrames);
+      b.log_q.advance(kControlFrames);
+    }
     const EqBandShape shape{b.type, std::exp(b.log_freq.value()), b.gain_db.value(),
                             std::exp(b.log_q.value()), b.slope};
     const bool done = !b.log_freq.moving() && !b.gain_db.moving() && !b.log_q.moving();
-    const EqSections design =
-        done ? design_refined(shape, spec_.sample_rate) : design_matched(shape, spec_.sample_rate);
+    // A refinement costs about a millisecond: one per control period, so
+    // bands that come to rest together take turns (and keep the closed form
+    // until then).
+    const bool refine = done && refinements_left_ > 0;
+    if (refine) --refinements_left_;
+    const EqSections design = refine ? design_refined(shape, spec_.sample_rate)
+                                     : design_matched(shape, spec_.sample_rate);
     // A band that becomes neutral (or needs fewer sections) keeps running its
     // sections until they have ramped to identity; then it drops them.
     set_coefficients(b, design, kControlFrames);
-    b.refined = done;
+    b.refined = refine;
   } else {
     trim_sections(b);
   }

@@ -118,6 +118,7 @@ class Equalizer final : public Stage {
   std::array<Settings, kBands> settings_{};
   std::array<Band, kBands> bands_{};
   int control_countdown_ = 0;
+  int refinements_left_ = 0;             // in this control tick
   bool fresh_ = true;                    // reset() happened, no audio since
   bool idle_ = false;                    // nothing moves: control ticks would change nothing
   LinearRamp output_gain_;               // linear
