@@ -211,8 +211,7 @@ int command_master(const MasterCommand& command) {
   const bool progress = !quiet && !json;
   // Pass 1: measure.
   const bool want_report = !report_path.empty();
-  const MeasureOutcome before =
-      measure_file(input, progress ? "measure" : "", want_report);
+  const MeasureOutcome before = measure_file(input, progress ? "measure" : "", want_report);
   if (before.interrupted) return fail("interrupted", kExitInterrupted);
   if (!before.ok) return fail(input + ": " + before.error);
   const Measurement& in = before.measurement;
@@ -258,8 +257,7 @@ int command_master(const MasterCommand& command) {
       std::fprintf(stderr, "lacquer: debug: %s\n", rendered.pipeline.c_str());
     }
     // Measure what was written, decoded again: the promise holds for the file.
-    const MeasureOutcome after =
-        measure_file(temp.string(), progress ? "verify" : "", want_report);
+    const MeasureOutcome after = measure_file(temp.string(), progress ? "verify" : "", want_report);
     if (after.interrupted || interrupted()) {
       discard();
       return fail("interrupted; nothing written", kExitInterrupted);

@@ -133,8 +133,8 @@ BOOST_AUTO_TEST_CASE(test_programmes_meet_every_delivery_target_within_0_1_lu_an
   write_wav(hot, programme(4.0, 0.0, 23), kRate);
   for (const std::string& input : {quiet, hot}) {
     for (const presets::Target* target : distinct_targets()) {
-      check_master(input, scratch / ("out-" + std::string(target->name) + ".wav"), *target,
-                   scratch, meter);
+      check_master(input, scratch / ("out-" + std::string(target->name) + ".wav"), *target, scratch,
+                   meter);
     }
   }
 }
