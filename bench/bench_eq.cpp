@@ -53,3 +53,16 @@ static void BM_eq_linear_8_bands_stereo_48k(benchmark::State& state) {
                         .configure = [](lacquer::dsp::Stage& eq) { eight_bands(eq, true); }});
 }
 BENCHMARK(BM_eq_linear_8_bands_stereo_48k)->Arg(64)->Arg(512)->Arg(4096);
+
+// The design a band settles on, made in process() once its controls rest (at
+// most one per 32-frame control period): a bell one section matches (arg 0),
+// and a +12 dB bell at 16 kHz, Q 0.5, at 44.1 kHz that takes a fitted pair
+// of sections (arg 1). Time per design.
+static void BM_eq_design_refined(benchmark::State& state) {
+  using lacquer::dsp::EqBandType;
+  const lacquer::dsp::EqBandShape shapes[] = {{EqBandType::bell, 1000.0, 3.0, 1.0, 12},
+                                              {EqBandType::bell, 16000.0, 12.0, 0.5, 12}};
+  const lacquer::dsp::EqBandShape& shape = shapes[state.range(0)];
+  for (auto _ : state) benchmark::DoNotOptimize(lacquer::dsp::design_refined(shape, 44100.0));
+}
+BENCHMARK(BM_eq_design_refined)->Arg(0)->Arg(1);
