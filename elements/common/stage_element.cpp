@@ -363,9 +363,17 @@ dsp::ProcessSpec spec_of(const GstAudioInfo& info) {
   return spec;
 }
 
-void restart_stream(Impl& impl) {
+// The latency to drop and to report is the one the stage has after its
+// reset, which reads the controls as they are now (another thread may have
+// moved them since prepare()).
+void restart_stream(LacquerStage* self) {
+  Impl& impl = *self->impl;
   impl.runner.reset();
-  impl.stream.pending_skip = impl.runner.latency();
+  const int latency = impl.runner.latency();
+  if (impl.latency.exchange(latency) != latency) {
+    gst_element_post_message(GST_ELEMENT(self), gst_message_new_latency(GST_OBJECT(self)));
+  }
+  impl.stream.pending_skip = latency;
   impl.stream.next_in_sample = 0;
   impl.stream.seen_data = false;
   impl.stream.next_post = GST_CLOCK_TIME_NONE;
@@ -407,11 +415,7 @@ gboolean stage_set_caps(GstBaseTransform* trans, GstCaps* incaps, GstCaps* outca
   stream.scratch.assign(std::size_t(channels), std::vector<float>(kChunkFrames, 0.0f));
   stream.planes.resize(std::size_t(channels));
   for (std::size_t c = 0; c < stream.planes.size(); ++c) stream.planes[c] = stream.scratch[c].data();
-  const int latency = impl.runner.latency();
-  if (impl.latency.exchange(latency) != latency) {
-    gst_element_post_message(GST_ELEMENT(trans), gst_message_new_latency(GST_OBJECT(trans)));
-  }
-  restart_stream(impl);
+  restart_stream(as_stage(trans));
   stream.configured = true;
   return TRUE;
 }
@@ -470,12 +474,14 @@ GstBuffer* process_buffer(LacquerStage* self, GstBuffer* in) {
   stream.seen_data = true;
   if (!analyser) GST_BUFFER_FLAG_UNSET(out, GST_BUFFER_FLAG_GAP);
 
-  // A latency change (a lookahead or phase-mode setting) is announced; a
-  // longer delay is absorbed by dropping the extra pre-roll.
+  // A latency change (a lookahead or phase-mode setting) is announced. A
+  // longer delay would repeat the time already output: that much more is
+  // dropped. A shorter one moves the output ahead in time, past frames still
+  // waiting to be dropped: those no longer overlap anything.
   const int latency = impl.runner.latency();
   const int previous = impl.latency.exchange(latency);
   if (previous != latency) {
-    if (latency > previous) stream.pending_skip += latency - previous;
+    stream.pending_skip = std::max<gint64>(0, stream.pending_skip + latency - previous);
     gst_element_post_message(GST_ELEMENT(self), gst_message_new_latency(GST_OBJECT(self)));
   }
 
@@ -556,25 +562,53 @@ GstFlowReturn stage_generate_output(GstBaseTransform* trans, GstBuffer** outbuf)
   return GST_FLOW_OK;
 }
 
+// The part of `out` that lies before frame `end` of the stream; nullptr
+// when none of it does.
+GstBuffer* cut_at(GstBuffer* out, guint64 end, const GstAudioInfo& info) {
+  const auto rate = guint64(GST_AUDIO_INFO_RATE(&info));
+  const guint64 start = gst_util_uint64_scale_round(GST_BUFFER_PTS(out), rate, GST_SECOND);
+  const gsize frames = gst_buffer_get_size(out) / gsize(GST_AUDIO_INFO_BPF(&info));
+  if (start >= end) {
+    gst_buffer_unref(out);
+    return nullptr;
+  }
+  if (start + frames <= end) return out;
+  const auto keep = gsize(end - start);
+  out = gst_audio_buffer_truncate(out, GST_AUDIO_INFO_BPF(&info), 0, keep);
+  GST_BUFFER_DURATION(out) =
+      gst_util_uint64_scale_round(end, GST_SECOND, rate) - GST_BUFFER_PTS(out);
+  GST_BUFFER_OFFSET_END(out) = end;
+  return out;
+}
+
 // At EOS the frames still inside the stage (its latency) are pushed out by
-// running silence through it.
+// running silence through it, up to the end of the input and no further.
+// Output frame n leaves the stage `latency` frames after input frame n, so
+// reaching the end takes end + latency - next_in_sample frames of silence;
+// a latency that changes during the drain (a control set just before EOS
+// takes effect there) is met by another pass, or by the cut.
 void drain(LacquerStage* self) {
   Impl& impl = *self->impl;
   Stream& stream = impl.stream;
-  const int latency = impl.runner.latency();
-  if (!stream.configured || !stream.seen_data || latency == 0) return;
-  const gsize frames = gsize(latency);
-  GstBuffer* silence = gst_buffer_new_allocate(nullptr, frames * GST_AUDIO_INFO_BPF(&stream.in_info),
-                                               nullptr);
-  gst_buffer_memset(silence, 0, 0, gst_buffer_get_size(silence));
-  if (stream.in_info.layout == GST_AUDIO_LAYOUT_NON_INTERLEAVED) {
-    gst_buffer_add_audio_meta(silence, &stream.in_info, frames, nullptr);
-  }
+  if (!stream.configured || !stream.seen_data) return;
+  const guint64 end = stream.next_in_sample;
   const auto rate = guint64(GST_AUDIO_INFO_RATE(&stream.in_info));
-  GST_BUFFER_PTS(silence) = gst_util_uint64_scale_round(stream.next_in_sample, GST_SECOND, rate);
-  GST_BUFFER_DURATION(silence) = gst_util_uint64_scale_round(frames, GST_SECOND, rate);
-  GstBuffer* out = process_buffer(self, silence);
-  if (out != nullptr) gst_pad_push(GST_BASE_TRANSFORM_SRC_PAD(self), out);
+  for (int pass = 0; pass < 4; ++pass) {
+    const gint64 missing = gint64(end) + impl.runner.latency() - gint64(stream.next_in_sample);
+    if (missing <= 0) return;
+    const auto frames = gsize(missing);
+    GstBuffer* silence = gst_buffer_new_allocate(nullptr, frames * GST_AUDIO_INFO_BPF(&stream.in_info),
+                                                 nullptr);
+    gst_buffer_memset(silence, 0, 0, gst_buffer_get_size(silence));
+    if (stream.in_info.layout == GST_AUDIO_LAYOUT_NON_INTERLEAVED) {
+      gst_buffer_add_audio_meta(silence, &stream.in_info, frames, nullptr);
+    }
+    GST_BUFFER_PTS(silence) = gst_util_uint64_scale_round(stream.next_in_sample, GST_SECOND, rate);
+    GST_BUFFER_DURATION(silence) = gst_util_uint64_scale_round(frames, GST_SECOND, rate);
+    GstBuffer* out = process_buffer(self, silence);
+    if (out != nullptr) out = cut_at(out, end, stream.out_info);
+    if (out != nullptr) gst_pad_push(GST_BASE_TRANSFORM_SRC_PAD(self), out);
+  }
 }
 
 gboolean stage_sink_event(GstBaseTransform* trans, GstEvent* event) {
@@ -595,7 +629,7 @@ gboolean stage_sink_event(GstBaseTransform* trans, GstEvent* event) {
       }
       break;
     case GST_EVENT_FLUSH_STOP:
-      if (self->impl->stream.configured) restart_stream(*self->impl);
+      if (self->impl->stream.configured) restart_stream(self);
       break;
     default:
       break;

@@ -6,6 +6,7 @@
 
 #include <lilv/lilv.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <map>
@@ -64,8 +65,11 @@ class Lv2Instance {
       const std::string symbol = lilv_node_as_string(lilv_port_get_symbol(plugin_, port));
       index_[symbol] = i;
       if (lilv_port_is_a(plugin_, port, audio)) {
-        auto& buffers = lilv_port_is_a(plugin_, port, input) ? inputs_ : outputs_;
+        const bool is_input = lilv_port_is_a(plugin_, port, input);
+        auto& buffers = is_input ? inputs_ : outputs_;
         buffers.emplace_back(std::size_t(max_block), 0.0f);
+        (is_input ? input_ports_ : output_ports_).push_back(i);
+        (is_input ? in_at_ : out_at_).push_back(buffers.back().data());
         lilv_instance_connect_port(instance_, i, buffers.back().data());
       } else {
         controls_[i] = std::isnan(defaults[i]) ? 0.0f : defaults[i];
@@ -83,6 +87,32 @@ class Lv2Instance {
   Lv2Instance(const Lv2Instance&) = delete;
   Lv2Instance& operator=(const Lv2Instance&) = delete;
 
+  LilvInstance* instance() { return instance_; }
+  const LilvPlugin* plugin() const { return plugin_; }
+
+  // Connects every port anew, as a host may between any two run() calls: the
+  // control ports to new storage holding the same values, the audio inputs
+  // to new buffers, the outputs to new buffers or (`in_place`) to the
+  // inputs'. The old storage is freed at once, so a plugin that kept a
+  // pointer to it reads freed memory (which AddressSanitizer reports).
+  void reconnect(bool in_place) {
+    std::vector<float> controls(controls_);
+    controls_.swap(controls);
+    for (uint32_t i = 0; i < controls_.size(); ++i) {
+      if (!is_audio(i)) lilv_instance_connect_port(instance_, i, &controls_[i]);
+    }
+    for (std::size_t c = 0; c < inputs_.size(); ++c) {
+      inputs_[c] = std::vector<float>(std::size_t(max_block_), 0.0f);
+      in_at_[c] = inputs_[c].data();
+      lilv_instance_connect_port(instance_, input_ports_[c], in_at_[c]);
+    }
+    for (std::size_t c = 0; c < outputs_.size(); ++c) {
+      outputs_[c] = std::vector<float>(std::size_t(max_block_), 0.0f);
+      out_at_[c] = in_place && c < inputs_.size() ? in_at_[c] : outputs_[c].data();
+      lilv_instance_connect_port(instance_, output_ports_[c], out_at_[c]);
+    }
+  }
+
   float& control(const std::string& symbol) {
     auto it = index_.find(symbol);
     if (it == index_.end()) throw std::runtime_error("no port " + symbol);
@@ -99,11 +129,11 @@ class Lv2Instance {
     for (std::size_t done = 0; done < frames; done += std::size_t(block)) {
       const std::size_t n = std::min<std::size_t>(std::size_t(block), frames - done);
       for (std::size_t c = 0; c < inputs_.size(); ++c) {
-        std::copy_n(input[c].begin() + std::ptrdiff_t(done), n, inputs_[c].begin());
+        std::copy_n(input[c].begin() + std::ptrdiff_t(done), n, in_at_[c]);
       }
       lilv_instance_run(instance_, uint32_t(n));
       for (std::size_t c = 0; c < outputs_.size(); ++c) {
-        std::copy_n(outputs_[c].begin(), n, out[c].begin() + std::ptrdiff_t(done));
+        std::copy_n(out_at_[c], n, out[c].begin() + std::ptrdiff_t(done));
       }
       if (after_block) after_block(*this, done + n);
     }
@@ -119,6 +149,15 @@ class Lv2Instance {
   std::vector<float> controls_;
   std::vector<std::vector<float>> inputs_;
   std::vector<std::vector<float>> outputs_;
+  std::vector<uint32_t> input_ports_;   // port index of inputs_[c]
+  std::vector<uint32_t> output_ports_;  // port index of outputs_[c]
+  std::vector<float*> in_at_;           // where input c is connected now
+  std::vector<float*> out_at_;          // where output c is connected now
+
+  bool is_audio(uint32_t port) const {
+    return std::find(input_ports_.begin(), input_ports_.end(), port) != input_ports_.end() ||
+           std::find(output_ports_.begin(), output_ports_.end(), port) != output_ports_.end();
+  }
 };
 
 }  // namespace lacquer::test
