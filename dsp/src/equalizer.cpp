@@ -484,7 +484,9 @@ void Equalizer::add_to_cascade(Band& b) noexcept {
 
 // Where the CPU has FMA (x86-64-v3) a second copy of this loop fuses each
 // multiply-add: five operations per section and sample instead of nine.
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+// (Not under ThreadSanitizer: gcc instruments the copy-picking resolver,
+// which runs before the sanitizer's runtime has started.)
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__)
 __attribute__((target_clones("arch=x86-64-v3", "default"), optimize("fp-contract=fast")))
 #endif
 void Equalizer::run_cascade(float* const* audio, int frames) noexcept {

@@ -11,7 +11,9 @@ namespace {
 // acc += x h, complex, split real / imaginary. The convolver's inner loop:
 // where the CPU has AVX2 and FMA (x86-64-v3) a second copy runs eight bins
 // per instruction with fused multiply-adds.
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+// (Not under ThreadSanitizer: gcc instruments the copy-picking resolver,
+// which runs before the sanitizer's runtime has started.)
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__)
 __attribute__((target_clones("arch=x86-64-v3", "default"), optimize("fp-contract=fast")))
 #endif
 void multiply_accumulate(const float* __restrict xr, const float* __restrict xi,
