@@ -269,6 +269,34 @@ BOOST_AUTO_TEST_CASE(side_band_leaves_a_centred_signal_alone) {
   }
 }
 
+// Left/right routing: a left-only band leaves the right channel as it was
+// (in linear phase the convolver works in mid/side, so the right channel is
+// rebuilt from mid and side kernels and must still come out untouched),
+// while the left one changes.
+BOOST_AUTO_TEST_CASE(left_band_leaves_the_right_channel_alone) {
+  const auto left = test::white_noise(24000, -12.0, 13);
+  const auto right = test::white_noise(24000, -12.0, 14);
+  for (bool linear : {false, true}) {
+    auto runner = make_eq(
+        48000.0, 2, 512,
+        [](dsp::Stage& eq) { set_band(eq, 0, EqBandType::bell, 1000.0, 12.0, 0.7, "left"); },
+        linear);
+    const auto delay = std::size_t(runner->latency());
+    test::Planar audio{left, right};
+    test::run_blocks(*runner, audio, 512);
+    double right_change = 0.0, left_change = 0.0;
+    for (std::size_t i = delay; i < left.size(); ++i) {
+      right_change = std::max(right_change, std::fabs(double(audio[1][i]) - right[i - delay]));
+      left_change = std::max(left_change, std::fabs(double(audio[0][i]) - left[i - delay]));
+    }
+    BOOST_TEST_MESSAGE((linear ? "linear" : "minimum")
+                       << ": left band, largest change on the right " << right_change
+                       << ", on the left " << left_change);
+    BOOST_TEST(right_change < (linear ? 1e-5 : 1e-7));  // float FFT round-off / exact
+    BOOST_TEST(left_change > 0.1);                      // +12 dB at 1 kHz on -12 dBFS noise
+  }
+}
+
 // High-pass residue of a signal: its peak above 8 kHz (8th-order
 // Butterworth), after `settled` frames.
 double high_pass_residue_dbfs(const std::vector<float>& x, double rate, std::size_t settled) {
