@@ -109,7 +109,9 @@ void set_port_value(const char* symbol, void* user_data, const void* value, uint
 // screened out first with sord, the parser lilv itself uses.
 bool names_a_preset(const std::string& document) {
   SordWorld* world = sord_world_new();
-  SordModel* model = sord_new(world, SORD_SPO, false);
+  // Indexed as lilv indexes it: with SPO alone, sord answers a search with
+  // a free subject wrongly.
+  SordModel* model = sord_new(world, SORD_SPO | SORD_OPS, false);
   SerdEnv* env = serd_env_new(nullptr);
   SerdReader* reader = sord_new_reader(model, env, SERD_TURTLE, nullptr);
   serd_reader_set_strict(reader, true);

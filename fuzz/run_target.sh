@@ -18,5 +18,6 @@ dict=""
 [ "$seconds" -gt 0 ] || exit 0
 # -len_control=0: inputs up to the full 4 KiB from the start; a stage target
 # needs long inputs to reach many blocks and parameter changes.
-exec "$target" -max_total_time="$seconds" -len_control=0 -print_final_stats=1 \
+# -timeout: an input that takes a minute is a finding too.
+exec "$target" -max_total_time="$seconds" -len_control=0 -timeout=60 -print_final_stats=1 \
   -artifact_prefix="$artifacts/" $dict "$@" "$scratch" "$corpus"

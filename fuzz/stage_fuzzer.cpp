@@ -5,7 +5,8 @@
 // (finite input, at most max_block frames). Then, block after block: random
 // parameter changes (any control, any float, NaN and ±Inf included), bypass
 // and reset, and audio of any size from 1 to 8192 frames (raw float bit
-// patterns, hostile values, scaled noise, silence, full-scale sines).
+// patterns, hostile values, scaled noise, silence, full-scale sines), and
+// meter reads between blocks.
 //
 // After every block it checks what the stage promises:
 //   every output sample is finite and below the stage's bound (OutputBound);
@@ -37,6 +38,7 @@ using namespace lacquer;
 
 constexpr int kMaxFrames = 8192;        // largest block the input asks for
 constexpr int kFramesPerInput = 65536;  // keeps one input fast under the sanitizers
+constexpr int kCallsPerInput = 4096;    // Stage::process calls (the runner splits blocks)
 constexpr int kMaxSteps = 96;
 constexpr float kMaxSample = dsp::StageRunner::kMaxSample;
 
@@ -105,10 +107,12 @@ class StageFuzzer {
     pointers_.resize(audio_.size());
     forget_history();
     int frames_done = 0;
-    for (int step = 0; step < kMaxSteps && frames_done < kFramesPerInput && in_.remaining_bytes() > 0;
+    for (int step = 0; step < kMaxSteps && frames_done < kFramesPerInput &&
+                       calls_ < kCallsPerInput && in_.remaining_bytes() > 0;
          ++step) {
-      switch (in_.ConsumeIntegral<std::uint8_t>() % 8) {
+      switch (in_.ConsumeIntegral<std::uint8_t>() % 9) {
         case 0: change_parameters(); break;
+        case 3: read_meters(spec.channels); break;
         case 1:
           if (!direct_) {
             runner_.set_bypass(in_.ConsumeBool());
@@ -151,8 +155,10 @@ class StageFuzzer {
   }
 
   int process_block(const dsp::ProcessSpec& spec) {
-    const int limit = direct_ ? spec.max_block : kMaxFrames;
+    const int limit = direct_ ? spec.max_block
+                              : std::min(kMaxFrames, (kCallsPerInput - calls_) * spec.max_block);
     const int frames = in_.ConsumeIntegralInRange<int>(1, limit);
+    calls_ += direct_ ? 1 : (frames + spec.max_block - 1) / spec.max_block;
     fuzz::fill_block(in_, audio_, frames);
     if (g_trace) {
       std::fprintf(stderr, "block %d frames:", frames);
@@ -180,7 +186,6 @@ class StageFuzzer {
       runner_.process(pointers_.data(), frames);
     }
     check_output(frames);
-    read_meters(spec.channels);
     return frames;
   }
 
@@ -228,6 +233,7 @@ class StageFuzzer {
   dsp::StageRunner runner_;
   bool direct_ = false;
   bool bypass_touched_ = false;
+  int calls_ = 0;
   double input_peak_ = 0.0;
   std::vector<std::vector<float>> audio_;
   std::vector<std::vector<float>> dry_;

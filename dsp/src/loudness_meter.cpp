@@ -156,6 +156,7 @@ void LoudnessMeter::reset() noexcept {
   sample_peak_.fill(0.0);
   true_peak_.fill(0.0);
   pending_peak_.fill(0.0);
+  pending_peaks_stale_ = false;
   for (TruePeakDetector& detector : true_peak_detectors_) detector.reset();
 }
 
@@ -175,9 +176,15 @@ void LoudnessMeter::process(float* const* audio, int frames) noexcept {
       frames_to_hop_ = hop_frames_;
     }
   }
+  pending_peaks_stale_ = true;
+}
+
+void LoudnessMeter::update_pending_peaks() const noexcept {
+  if (!pending_peaks_stale_) return;
   for (int c = 0; c < spec_.channels; ++c) {
     pending_peak_[c] = true_peak_detectors_[static_cast<std::size_t>(c)].pending_peak();
   }
+  pending_peaks_stale_ = false;
 }
 
 void LoudnessMeter::add_block(float* const* audio, int offset, int frames) noexcept {
@@ -220,6 +227,7 @@ double LoudnessMeter::sample_peak_db(int channel) const noexcept {
 }
 
 double LoudnessMeter::true_peak_db(int channel) const noexcept {
+  update_pending_peaks();
   auto peak_of = [&](int c) {
     const auto i = static_cast<std::size_t>(c);
     return std::max(true_peak_[i], pending_peak_[i]);

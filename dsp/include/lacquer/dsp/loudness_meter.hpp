@@ -80,6 +80,7 @@ class LoudnessMeter final : public Stage {
  private:
   void add_block(float* const* audio, int offset, int frames) noexcept;
   void on_hop() noexcept;
+  void update_pending_peaks() const noexcept;
 
   ProcessSpec spec_{};
   Ebur128Meter ebur128_;
@@ -90,8 +91,13 @@ class LoudnessMeter final : public Stage {
   long long frames_since_reset_ = 0;
   std::array<double, kMaxChannels> sample_peak_{};
   std::array<double, kMaxChannels> true_peak_{};      // estimates given so far
-  std::array<double, kMaxChannels> pending_peak_{};   // the detector's tail
-  std::vector<TruePeakDetector> true_peak_detectors_;  // one per channel
+  // The detectors' pending tails are worked out when a true peak is read
+  // (audio thread, after process), not after every block: draining a tail
+  // costs as much as tens of frames, which at one-frame blocks made the meter
+  // slower than real time.
+  mutable std::array<double, kMaxChannels> pending_peak_{};   // the detector's tail
+  mutable bool pending_peaks_stale_ = false;
+  mutable std::vector<TruePeakDetector> true_peak_detectors_;  // one per channel
   std::vector<float> true_peak_estimates_;             // max_block
 };
 
