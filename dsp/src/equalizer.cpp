@@ -255,6 +255,7 @@ void Equalizer::prepare(const ProcessSpec& spec) {
         static_cast<float>(bessel_i0(kBeta * std::sqrt(std::max(0.0, 1.0 - x * x))) / norm);
   }
   for (Band& b : bands_) b.snapped_valid = false;  // designed for another rate
+  designed_valid_ = false;                         // a new convolver has no kernels
   window_[static_cast<std::size_t>(kernel_taps_ / 2)] = 1.0f;
   taps_.assign(static_cast<std::size_t>(kernel_taps_), 0.0f);
   convolver_.prepare(channels_, channels_, partition_, kernel_taps_,
@@ -307,8 +308,12 @@ void Equalizer::reset() noexcept {
   control_countdown_ = 0;
   convolver_.reset();
   stream_frames_ = 0;
-  designed_valid_ = false;
-  if (phase_ == EqPhase::linear) design_linear(false);
+  // The convolver keeps its kernels across a reset: the same settings need no
+  // new design (a reset before the first audio).
+  bool same = designed_valid_;
+  for (int band = 0; band < kBands && same; ++band)
+    same = settings_[static_cast<std::size_t>(band)] == designed_[static_cast<std::size_t>(band)];
+  if (phase_ == EqPhase::linear && !same) design_linear(false);
   latency_.store(phase_ == EqPhase::linear ? linear_latency_ : 0, std::memory_order_relaxed);
 }
 
