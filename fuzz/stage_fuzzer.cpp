@@ -50,7 +50,8 @@ const bool g_trace = std::getenv("LACQUER_FUZZ_TRACE") != nullptr;
 }
 
 // How loud the output may be, against the loudest input the stage has had
-// since its last reset (after the runner's replacement of non-finite samples).
+// since its last reset (as the stage sees it: non-finite samples silenced,
+// huge ones clipped to StageRunner::kMaxSample).
 // The factors are the largest gains the parameter tables allow, stacked:
 //   eq       output gain 24 dB, eight bands each up to 24 dB of boost or
 //            a Q-18 resonance (25 dB): a loose 240 dB;

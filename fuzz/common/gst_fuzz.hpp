@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #ifndef LACQUER_BUILD_ROOT
 #error "LACQUER_BUILD_ROOT must name the build directory"
