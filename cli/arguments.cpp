@@ -35,7 +35,6 @@ Command parse_analyze(const std::vector<std::string>& args) {
 
 Command parse_master(const std::vector<std::string>& args, const Installation& installation) {
   MasterCommand command;
-  command.target_name = "spotify";
   std::string preset_name(presets::kDefaultGenre);
   std::optional<double> ceiling;
   std::string bits_text;
