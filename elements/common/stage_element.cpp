@@ -221,6 +221,7 @@ struct Impl {
   std::atomic<guint64> interval{kDefaultInterval};
   std::atomic<bool> post_messages{true};
   std::atomic<int> latency{0};  // frames, as reported by the LATENCY query
+  std::atomic<int> rate{0};     // of the stream, for the LATENCY query (any thread)
   std::vector<GstObject*> children;
   Stream stream;
 };
@@ -412,6 +413,7 @@ gboolean stage_set_caps(GstBaseTransform* trans, GstCaps* incaps, GstCaps* outca
                       (nullptr));
     return FALSE;
   }
+  impl.rate.store(GST_AUDIO_INFO_RATE(&stream.in_info));
   stream.scratch.assign(std::size_t(channels), std::vector<float>(kChunkFrames, 0.0f));
   stream.planes.resize(std::size_t(channels));
   for (std::size_t c = 0; c < stream.planes.size(); ++c) stream.planes[c] = stream.scratch[c].data();
@@ -640,8 +642,9 @@ gboolean stage_sink_event(GstBaseTransform* trans, GstEvent* event) {
 gboolean stage_query(GstBaseTransform* trans, GstPadDirection direction, GstQuery* query) {
   if (!base_class->query(trans, direction, query)) return FALSE;
   if (GST_QUERY_TYPE(query) == GST_QUERY_LATENCY && direction == GST_PAD_SRC) {
+    // Asked from any thread: what the streaming thread owns is not read here.
     Impl& impl = *as_stage(trans)->impl;
-    const int rate = GST_AUDIO_INFO_RATE(&impl.stream.in_info);
+    const int rate = impl.rate.load();
     if (rate > 0) {
       gboolean live = FALSE;
       GstClockTime min = 0;
