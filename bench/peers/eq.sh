@@ -18,39 +18,16 @@
 # 0.01 s: a stage at 25 ns per frame takes about 0.7 s of CPU on it.
 set -eu
 
-build=${1:-build}
-case $build in /*) ;; *) build=$(pwd)/$build ;; esac
-if [ ! -f "$build/elements/libgstlacquer.so" ]; then
-  echo "no $build/elements/libgstlacquer.so: build the GStreamer plugin first" >&2
-  exit 1
-fi
-export GST_PLUGIN_PATH="$build/elements${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
+. "$(dirname "$0")/lib/peers.sh"
+peers_init "${1:-build}"
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT INT TERM
 input="$work/noise.wav"
-seconds=600
-buffers=$((seconds * 48000 / 1024))
-
-# Two independent pink-noise generators, interleaved, at about -15 dBFS RMS.
-gst-launch-1.0 -q audiointerleave name=mix ! audioconvert ! \
-  audio/x-raw,format=F32LE,rate=48000,channels=2 ! wavenc ! filesink location="$input" \
-  audiotestsrc wave=pink-noise volume=0.3 num-buffers=$buffers samplesperbuffer=1024 ! \
-    audio/x-raw,format=F32LE,rate=48000,channels=1 ! mix. \
-  audiotestsrc wave=pink-noise volume=0.3 num-buffers=$buffers samplesperbuffer=1024 ! \
-    audio/x-raw,format=F32LE,rate=48000,channels=1 ! mix.
+pink_noise_wav "$input" 600
 
 run() {  # run <element description>: prints "cpu wall" seconds, the best of three runs
-  best=""
-  for _ in 1 2 3; do
-    # shellcheck disable=SC2086
-    /usr/bin/time -o "$work/time" -f "%U %S %e" gst-launch-1.0 -q filesrc location="$input" ! \
-      wavparse ! audioconvert ! audio/x-raw,format=F32LE,layout=interleaved ! $1 ! \
-      fakesink sync=false
-    took=$(awk '{ printf "%.3f %.3f", $1 + $2, $3 }' "$work/time")
-    if [ -z "$best" ] || [ "$(echo "${took% *} < ${best% *}" | bc -l)" = 1 ]; then best=$took; fi
-  done
-  echo "$best"
+  # shellcheck disable=SC2086
+  best_of_three gst-launch-1.0 -q filesrc location="$input" ! wavparse ! audioconvert ! \
+    audio/x-raw,format=F32LE,layout=interleaved ! $1 ! fakesink sync=false
 }
 
 # The eight bands: low cut 25 Hz, low shelf 80 Hz +2, bells 250 Hz -1.5 (Q 0.8),
@@ -100,7 +77,7 @@ line() {  # line <name> <"cpu wall"> <ours "cpu wall">
   cpu=${2% *}
   wall=${2#* }
   printf '%-48s %6.2f s cpu %6.2f s wall   x%.2f of ours (cpu)\n' "$1" "$cpu" "$wall" \
-    "$(echo "$cpu / ${3% *}" | bc -l)"
+    "$(ratio "$cpu" "${3% *}")"
 }
 echo "$seconds s stereo 48 kHz float, 8 active bands; user+system CPU and wall time, best of 3 (gst-launch-1.0)"
 printf '%-48s %6.2f s cpu %6.2f s wall\n' "decode only (identity)" "${floor% *}" "${floor#* }"

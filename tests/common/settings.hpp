@@ -35,15 +35,21 @@ inline std::vector<Setting> settings_at(const dsp::StageInfo& info, float fracti
   return out;
 }
 
+// The element property a setting is: "ratio", or "band2::gain" through
+// GstChildProxy.
+inline std::string gst_property_name(const Setting& s) {
+  std::string name = s.ref.group == nullptr
+                         ? std::string()
+                         : std::string(s.ref.group->prefix) + std::to_string(s.ref.band + 1) + "::";
+  std::string symbol(s.ref.param->symbol);
+  for (char& ch : symbol) ch = ch == '_' ? '-' : ch;
+  return name + symbol;
+}
+
 inline std::string gst_property_list(const std::vector<Setting>& settings) {
   std::string out;
   for (const Setting& s : settings) {
-    std::string name = s.ref.group == nullptr
-                           ? std::string()
-                           : std::string(s.ref.group->prefix) + std::to_string(s.ref.band + 1) + "::";
-    std::string symbol(s.ref.param->symbol);
-    for (char& ch : symbol) ch = ch == '_' ? '-' : ch;
-    name += symbol;
+    const std::string name = gst_property_name(s);
     std::string value;
     if (s.ref.param->unit == dsp::Unit::choice) {
       value = std::string(s.ref.param->choices[std::size_t(s.value - s.ref.param->min)]);

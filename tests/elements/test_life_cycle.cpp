@@ -128,12 +128,7 @@ void set_from_float(GObject* object, const char* name, float number) {
 // band controls through GstChildProxy ("band2::gain").
 void apply(GstElement* element, const std::vector<test::Setting>& settings) {
   for (const test::Setting& s : settings) {
-    std::string name = s.ref.group == nullptr
-                           ? std::string()
-                           : std::string(s.ref.group->prefix) + std::to_string(s.ref.band + 1) + "::";
-    std::string symbol(s.ref.param->symbol);
-    for (char& ch : symbol) ch = ch == '_' ? '-' : ch;
-    name += symbol;
+    const std::string name = test::gst_property_name(s);
     if (s.ref.group == nullptr) {
       set_from_float(G_OBJECT(element), name.c_str(), s.value);
       continue;
