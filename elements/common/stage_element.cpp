@@ -211,6 +211,7 @@ struct Stream {
   bool configured = false;
   gint64 pending_skip = 0;       // leading frames still to drop (the stage's pre-roll)
   guint64 next_in_sample = 0;    // where the next input frame sits, in samples
+  guint64 next_out_sample = 0;   // where the output pushed so far ends, in samples
   bool seen_data = false;
   GstClockTime next_post = GST_CLOCK_TIME_NONE;
 };
@@ -376,6 +377,7 @@ void restart_stream(LacquerStage* self) {
   }
   impl.stream.pending_skip = latency;
   impl.stream.next_in_sample = 0;
+  impl.stream.next_out_sample = 0;
   impl.stream.seen_data = false;
   impl.stream.next_post = GST_CLOCK_TIME_NONE;
 }
@@ -495,7 +497,10 @@ GstBuffer* process_buffer(LacquerStage* self, GstBuffer* in) {
                                ? gst_util_uint64_scale_round(pts, guint64(rate), GST_SECOND)
                                : stream.next_in_sample;
   stream.next_in_sample = in_start + guint64(frames);
-  if (latency == 0 && stream.pending_skip == 0) return out;
+  if (latency == 0 && stream.pending_skip == 0) {
+    stream.next_out_sample = stream.next_in_sample;
+    return out;
+  }
 
   const gint64 drop = std::min<gint64>(stream.pending_skip, frames);
   stream.pending_skip -= drop;
@@ -515,6 +520,7 @@ GstBuffer* process_buffer(LacquerStage* self, GstBuffer* in) {
       GST_BUFFER_PTS(out);
   GST_BUFFER_OFFSET(out) = guint64(start);
   GST_BUFFER_OFFSET_END(out) = guint64(start + length);
+  stream.next_out_sample = guint64(start + length);
   return out;
 }
 
@@ -588,7 +594,10 @@ GstBuffer* cut_at(GstBuffer* out, guint64 end, const GstAudioInfo& info) {
 // Output frame n leaves the stage `latency` frames after input frame n, so
 // reaching the end takes end + latency - next_in_sample frames of silence;
 // a latency that changes during the drain (a control set just before EOS
-// takes effect there) is met by another pass, or by the cut.
+// takes effect there) is met by another pass, or by the cut. A stage that
+// let go of the frames in flight there (a phase-mode switch starts clean)
+// leaves a gap, which is filled with silence: the stream still ends where
+// the input did.
 void drain(LacquerStage* self) {
   Impl& impl = *self->impl;
   Stream& stream = impl.stream;
@@ -597,7 +606,7 @@ void drain(LacquerStage* self) {
   const auto rate = guint64(GST_AUDIO_INFO_RATE(&stream.in_info));
   for (int pass = 0; pass < 4; ++pass) {
     const gint64 missing = gint64(end) + impl.runner.latency() - gint64(stream.next_in_sample);
-    if (missing <= 0) return;
+    if (missing <= 0) break;
     const auto frames = gsize(missing);
     GstBuffer* silence = gst_buffer_new_allocate(nullptr, frames * GST_AUDIO_INFO_BPF(&stream.in_info),
                                                  nullptr);
@@ -607,10 +616,30 @@ void drain(LacquerStage* self) {
     }
     GST_BUFFER_PTS(silence) = gst_util_uint64_scale_round(stream.next_in_sample, GST_SECOND, rate);
     GST_BUFFER_DURATION(silence) = gst_util_uint64_scale_round(frames, GST_SECOND, rate);
+    const guint64 pushed = stream.next_out_sample;
     GstBuffer* out = process_buffer(self, silence);
     if (out != nullptr) out = cut_at(out, end, stream.out_info);
-    if (out != nullptr) gst_pad_push(GST_BASE_TRANSFORM_SRC_PAD(self), out);
+    if (out == nullptr) {
+      stream.next_out_sample = pushed;  // all of it lay past the end
+      continue;
+    }
+    stream.next_out_sample = std::min(stream.next_out_sample, end);
+    gst_pad_push(GST_BASE_TRANSFORM_SRC_PAD(self), out);
   }
+  if (class_data_of(self).entry->info->analyser || stream.next_out_sample >= end) return;
+  const auto frames = gsize(end - stream.next_out_sample);
+  GstBuffer* gap = gst_buffer_new_allocate(nullptr, frames * GST_AUDIO_INFO_BPF(&stream.out_info),
+                                           nullptr);
+  gst_buffer_memset(gap, 0, 0, gst_buffer_get_size(gap));
+  if (stream.out_info.layout == GST_AUDIO_LAYOUT_NON_INTERLEAVED) {
+    gst_buffer_add_audio_meta(gap, &stream.out_info, frames, nullptr);
+  }
+  GST_BUFFER_PTS(gap) = gst_util_uint64_scale_round(stream.next_out_sample, GST_SECOND, rate);
+  GST_BUFFER_DURATION(gap) = gst_util_uint64_scale_round(end, GST_SECOND, rate) - GST_BUFFER_PTS(gap);
+  GST_BUFFER_OFFSET(gap) = stream.next_out_sample;
+  GST_BUFFER_OFFSET_END(gap) = end;
+  stream.next_out_sample = end;
+  gst_pad_push(GST_BASE_TRANSFORM_SRC_PAD(self), gap);
 }
 
 gboolean stage_sink_event(GstBaseTransform* trans, GstEvent* event) {
