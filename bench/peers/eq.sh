@@ -22,7 +22,8 @@ set -eu
 peers_init "${1:-build}"
 
 input="$work/noise.wav"
-pink_noise_wav "$input" 600
+seconds=600
+pink_noise_wav "$input" $seconds
 
 run() {  # run <element description>: prints "cpu wall" seconds, the best of three runs
   # shellcheck disable=SC2086
