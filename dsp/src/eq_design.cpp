@@ -550,14 +550,24 @@ void fit_pair_if_better(const AnalogSection& s, double q, double rate, const Blt
   const CheckGrid grid(s, q, rate);
   const double single_error = grid.error(single);
   if (single_error <= kPairThresholdDb * kNepersPerDb) return;
-  Blt pair[2];
-  SectionPairFit(grid).fit(single, std::min(2.0 * kPi * 20000.0 / rate, 0.95 * kPi), pair);
-  CheckGrid with_first = grid;
-  with_first.set_base(pair[0]);
-  if (!pair[0].valid() || !(with_first.error(pair[1]) < single_error)) return;
-  out.count = 2;
-  out.sections[0] = pair[0].coefficients();
-  out.sections[1] = pair[1].coefficients();
+  // The second section starts as an identity at the top of the audio band;
+  // should that fit fail (it can run off for a steep shelf), it starts again
+  // halfway to the first section's centre, then at that centre.
+  const double w_top = std::min(2.0 * kPi * 20000.0 / rate, 0.95 * kPi);
+  double best_error = single_error;
+  for (const double w_start : {w_top, std::sqrt(w_top * std::min(s.w0, w_top)), std::min(s.w0, w_top)}) {
+    Blt pair[2];
+    SectionPairFit(grid).fit(single, w_start, pair);
+    CheckGrid with_first = grid;
+    with_first.set_base(pair[0]);
+    const double error = with_first.error(pair[1]);
+    if (!pair[0].valid() || !(error < best_error)) continue;
+    best_error = error;
+    out.count = 2;
+    out.sections[0] = pair[0].coefficients();
+    out.sections[1] = pair[1].coefficients();
+    if (best_error <= kPairThresholdDb * kNepersPerDb) return;
+  }
 }
 
 double clamp_frequency(double freq_hz, double rate) noexcept {
