@@ -589,6 +589,22 @@ GstBuffer* cut_at(GstBuffer* out, guint64 end, const GstAudioInfo& info) {
   return out;
 }
 
+// Silence in `info`'s format for stream frames [start, end), timestamped.
+GstBuffer* silent_buffer(const GstAudioInfo& info, guint64 start, guint64 end) {
+  const auto rate = guint64(GST_AUDIO_INFO_RATE(&info));
+  const auto frames = gsize(end - start);
+  GstBuffer* buffer = gst_buffer_new_allocate(nullptr, frames * GST_AUDIO_INFO_BPF(&info), nullptr);
+  gst_buffer_memset(buffer, 0, 0, gst_buffer_get_size(buffer));
+  if (info.layout == GST_AUDIO_LAYOUT_NON_INTERLEAVED) {
+    gst_buffer_add_audio_meta(buffer, &info, frames, nullptr);
+  }
+  GST_BUFFER_PTS(buffer) = gst_util_uint64_scale_round(start, GST_SECOND, rate);
+  GST_BUFFER_DURATION(buffer) = gst_util_uint64_scale_round(end, GST_SECOND, rate) - GST_BUFFER_PTS(buffer);
+  GST_BUFFER_OFFSET(buffer) = start;
+  GST_BUFFER_OFFSET_END(buffer) = end;
+  return buffer;
+}
+
 // At EOS the frames still inside the stage (its latency) are pushed out by
 // running silence through it, up to the end of the input and no further.
 // Output frame n leaves the stage `latency` frames after input frame n, so
@@ -603,19 +619,11 @@ void drain(LacquerStage* self) {
   Stream& stream = impl.stream;
   if (!stream.configured || !stream.seen_data) return;
   const guint64 end = stream.next_in_sample;
-  const auto rate = guint64(GST_AUDIO_INFO_RATE(&stream.in_info));
   for (int pass = 0; pass < 4; ++pass) {
     const gint64 missing = gint64(end) + impl.runner.latency() - gint64(stream.next_in_sample);
     if (missing <= 0) break;
-    const auto frames = gsize(missing);
-    GstBuffer* silence = gst_buffer_new_allocate(nullptr, frames * GST_AUDIO_INFO_BPF(&stream.in_info),
-                                                 nullptr);
-    gst_buffer_memset(silence, 0, 0, gst_buffer_get_size(silence));
-    if (stream.in_info.layout == GST_AUDIO_LAYOUT_NON_INTERLEAVED) {
-      gst_buffer_add_audio_meta(silence, &stream.in_info, frames, nullptr);
-    }
-    GST_BUFFER_PTS(silence) = gst_util_uint64_scale_round(stream.next_in_sample, GST_SECOND, rate);
-    GST_BUFFER_DURATION(silence) = gst_util_uint64_scale_round(frames, GST_SECOND, rate);
+    GstBuffer* silence = silent_buffer(stream.in_info, stream.next_in_sample,
+                                       stream.next_in_sample + guint64(missing));
     const guint64 pushed = stream.next_out_sample;
     GstBuffer* out = process_buffer(self, silence);
     if (out != nullptr) out = cut_at(out, end, stream.out_info);
@@ -627,17 +635,7 @@ void drain(LacquerStage* self) {
     gst_pad_push(GST_BASE_TRANSFORM_SRC_PAD(self), out);
   }
   if (class_data_of(self).entry->info->analyser || stream.next_out_sample >= end) return;
-  const auto frames = gsize(end - stream.next_out_sample);
-  GstBuffer* gap = gst_buffer_new_allocate(nullptr, frames * GST_AUDIO_INFO_BPF(&stream.out_info),
-                                           nullptr);
-  gst_buffer_memset(gap, 0, 0, gst_buffer_get_size(gap));
-  if (stream.out_info.layout == GST_AUDIO_LAYOUT_NON_INTERLEAVED) {
-    gst_buffer_add_audio_meta(gap, &stream.out_info, frames, nullptr);
-  }
-  GST_BUFFER_PTS(gap) = gst_util_uint64_scale_round(stream.next_out_sample, GST_SECOND, rate);
-  GST_BUFFER_DURATION(gap) = gst_util_uint64_scale_round(end, GST_SECOND, rate) - GST_BUFFER_PTS(gap);
-  GST_BUFFER_OFFSET(gap) = stream.next_out_sample;
-  GST_BUFFER_OFFSET_END(gap) = end;
+  GstBuffer* gap = silent_buffer(stream.out_info, stream.next_out_sample, end);
   stream.next_out_sample = end;
   gst_pad_push(GST_BASE_TRANSFORM_SRC_PAD(self), gap);
 }
